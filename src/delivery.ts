@@ -1,0 +1,211 @@
+/**
+ * Worker side: moves routed lines from the bounded buffer to Redis and owns time: when a batch goes out, how long
+ * a flush may wait, the close deadline. It holds no Redis details (those are the publisher's) and keeps the
+ * accounting: every line received ends as published or as dropped with a cause.
+ *
+ * Batching needs no timer: a line arriving while nothing is in flight is sent on the next turn of the event loop
+ * (a lone line goes out at once); lines arriving while a pipeline is in flight wait and leave together in the
+ * next one. One pipeline is in flight at a time, so order is kept on every channel.
+ */
+import { LineQueue } from './buffer'
+import type { ResolvedOptions } from './options'
+import { Publisher, type PublisherEvents } from './publisher'
+import type { Entry } from './route'
+import { debug, secretsOf, warn } from './warn'
+
+/** Why a line was not published. */
+export type DropCause = 'overflow' | 'rejected' | 'shutdown' | 'unrouted'
+
+export interface Counters {
+  received: number
+  published: number
+  dropped: number
+  droppedByCause: Partial<Record<DropCause, number>>
+  errors: number
+}
+
+/** The publisher as delivery uses it; tests and other topologies may bring their own. */
+export type PublisherLike = Pick<Publisher, 'ready' | 'target' | 'whenReady' | 'publish' | 'close'>
+
+/** Pause before re-sending lines whose connection went away, so a flapping link is not hammered. */
+const RETRY_DELAY_MS = 50
+/** Longest wait for Redis to acknowledge QUIT at close. */
+const QUIT_TIMEOUT_MS = 500
+/** Distinct refusal messages reported before the transport stops repeating itself. */
+const MAX_DISTINCT_WARNINGS = 20
+
+type DeliveryOptions = Pick<ResolvedOptions, 'url' | 'redis' | 'maxBatchLines' | 'maxBufferedLines' |
+'maxBufferedBytes' | 'dropPolicy' | 'closeTimeout'>
+
+export class Delivery {
+  readonly counters: Counters = { received: 0, published: 0, dropped: 0, droppedByCause: {}, errors: 0 }
+  readonly #options: DeliveryOptions
+  readonly #queue: LineQueue
+  readonly #publisher: PublisherLike
+  readonly #secrets: string[]
+  #scheduled = false
+  #running: Promise<void> | undefined
+  #stopped = false
+  #stop!: () => void
+  readonly #stopSignal = new Promise<void>((resolve) => { this.#stop = resolve })
+  readonly #waiters = new Set<{ target: number, resolve: () => void }>()
+  #outageReported = false
+  readonly #refusalsReported = new Set<string>()
+
+  constructor (options: DeliveryOptions, createPublisher = (events: PublisherEvents): PublisherLike => new Publisher(options, events)) {
+    this.#options = options
+    this.#secrets = secretsOf(options.url, options.redis)
+    this.#queue = new LineQueue({
+      maxLines: options.maxBufferedLines,
+      maxBytes: options.maxBufferedBytes,
+      dropPolicy: options.dropPolicy
+    })
+    this.#publisher = createPublisher({
+      onReady: () => { this.#onReady() },
+      onError: (error) => { this.#onError(error) }
+    })
+  }
+
+  /** Lines waiting in the buffer. */
+  get buffered (): number {
+    return this.#queue.length
+  }
+
+  /** Takes one routed line. Never blocks and never throws: the reader of pino's lines must keep reading. */
+  add (entry: Entry): void {
+    this.counters.received++
+    if (this.#stopped) {
+      this.#drop('shutdown', 1)
+      return
+    }
+    if (entry.channels.length === 0) {
+      this.#drop('unrouted', 1)
+      return
+    }
+    const dropped = this.#queue.push(entry)
+    if (dropped > 0) this.#drop('overflow', dropped)
+    this.#schedule()
+  }
+
+  /** Starts the sending loop on the next turn of the event loop, unless it runs or is about to. */
+  #schedule (): void {
+    if (this.#running !== undefined || this.#scheduled || this.#stopped) return
+    this.#scheduled = true
+    setImmediate(() => {
+      this.#scheduled = false
+      this.#running = this.#run().finally(() => {
+        this.#running = undefined
+        // A line may have arrived between the loop's last look at the buffer and now.
+        if (this.#queue.length > 0) this.#schedule()
+      })
+    })
+  }
+
+  /**
+   * Resolves once `count` lines have been received and each of them is published or dropped, or after
+   * `closeTimeout` ms (Redis unreachable; the lines stay buffered). Never rejects.
+   */
+  async settled (count: number): Promise<void> {
+    if (this.#isSettled(count)) return
+    let timer: NodeJS.Timeout | undefined
+    await new Promise<void>((resolve) => {
+      const waiter = { target: count, resolve }
+      this.#waiters.add(waiter)
+      timer = setTimeout(() => {
+        this.#waiters.delete(waiter)
+        resolve()
+      }, this.#options.closeTimeout)
+    })
+    clearTimeout(timer)
+  }
+
+  /**
+   * Publishes what is buffered within `closeTimeout`, counts what is left as dropped ('shutdown'), and closes the
+   * connection. Never rejects.
+   */
+  async close (): Promise<void> {
+    try {
+      await this.settled(this.counters.received)
+      this.#stopped = true
+      this.#stop()
+      this.#drop('shutdown', this.#queue.clear().length)
+      // Closing the connection also settles a pipeline still in flight; its lines are counted by #run.
+      await this.#publisher.close(QUIT_TIMEOUT_MS)
+      await this.#running
+    } catch (error) {
+      debug('close failed: %s', error instanceof Error ? error.message : String(error))
+    }
+  }
+
+  async #run (): Promise<void> {
+    while (this.#queue.length > 0 && !this.#stopped) {
+      if (!this.#publisher.ready) {
+        await Promise.race([this.#publisher.whenReady(), this.#stopSignal])
+        continue
+      }
+      const batch = this.#queue.take(this.#options.maxBatchLines)
+      const result = await this.#publisher.publish(batch)
+      this.counters.published += result.published
+      if (result.rejected > 0) this.#drop('rejected', result.rejected)
+      if (result.error !== undefined) this.#onPublishError(result.error)
+      if (result.retry.length > 0) {
+        if (this.#stopped) {
+          this.#drop('shutdown', result.retry.length)
+        } else {
+          const dropped = this.#queue.requeue(result.retry)
+          if (dropped > 0) this.#drop('overflow', dropped)
+          await Promise.race([delay(RETRY_DELAY_MS), this.#stopSignal])
+        }
+      }
+      this.#wake()
+    }
+    this.#wake()
+  }
+
+  #drop (cause: DropCause, count: number): void {
+    if (count === 0) return
+    this.counters.dropped += count
+    this.counters.droppedByCause[cause] = (this.counters.droppedByCause[cause] ?? 0) + count
+    this.#wake()
+  }
+
+  #isSettled (count: number): boolean {
+    return this.counters.published + this.counters.dropped >= count
+  }
+
+  #wake (): void {
+    for (const waiter of this.#waiters) {
+      if (this.#isSettled(waiter.target)) {
+        this.#waiters.delete(waiter)
+        waiter.resolve()
+      }
+    }
+  }
+
+  #onError (error: Error): void {
+    this.counters.errors++
+    debug('redis error: %s', error.message)
+    if (this.#outageReported) return
+    this.#outageReported = true
+    warn(`cannot publish to Redis at ${this.#publisher.target}: ${error.message}. ` +
+      `Buffering up to ${this.#options.maxBufferedLines} lines until it is back.`, this.#secrets)
+  }
+
+  #onReady (): void {
+    if (!this.#outageReported) return
+    this.#outageReported = false
+    warn(`connected to Redis at ${this.#publisher.target} again; publishing resumes.`, this.#secrets)
+  }
+
+  #onPublishError (error: Error): void {
+    this.counters.errors++
+    if (error.name !== 'ReplyError') return // a lost connection: reported through onError, lines are re-sent
+    if (this.#refusalsReported.has(error.message) || this.#refusalsReported.size >= MAX_DISTINCT_WARNINGS) return
+    this.#refusalsReported.add(error.message)
+    warn(`Redis at ${this.#publisher.target} refused to publish: ${error.message}. Such lines are dropped.`, this.#secrets)
+  }
+}
+
+async function delay (ms: number): Promise<void> {
+  await new Promise<void>((resolve) => { setTimeout(resolve, ms) })
+}

@@ -1,0 +1,43 @@
+/**
+ * Worker side: the pino target. Reads pino's lines, routes each one once, hands it to delivery, and closes with a
+ * deadline. Everything Redis lives behind `Delivery`; nothing here can emit an 'error' for Redis trouble.
+ */
+import build from 'pino-abstract-transport'
+import type { Transform } from 'node:stream'
+import { Delivery } from './delivery'
+import { resolveOptions, type RedisLogTransportOptions } from './options'
+import { createRouter, type Entry } from './route'
+
+/** The stream the worker hands to thread-stream; `flush()` backs `logger.flush(cb)`. */
+export type RedisLogTransportStream = Transform & {
+  /** Resolves once every line received so far is published or dropped (at most `closeTimeout` ms). */
+  flush: () => Promise<void>
+}
+
+/**
+ * Builds the transport. Resolves at once, even when Redis is unreachable (the connection is made in the
+ * background); throws a `TypeError` naming the option when the options are invalid.
+ */
+export async function createTransport (input?: RedisLogTransportOptions): Promise<RedisLogTransportStream> {
+  const options = resolveOptions(input)
+  const delivery = new Delivery(options)
+
+  const stream = build(async function (source: AsyncIterable<Entry>) {
+    // Never await Redis here: pino ignores backpressure, so the worker must keep reading and bound memory itself.
+    for await (const entry of source) delivery.add(entry)
+  }, {
+    // Route while splitting: each line is parsed once, and no wrapper object is made for it.
+    parseLine: createRouter(options),
+    metadata: false,
+    async close () {
+      // Resolve with nothing: whatever this resolves with is taken as an error.
+      await delivery.close()
+    }
+  }) as unknown as RedisLogTransportStream
+
+  stream.flush = async function flush () {
+    // Lines already split but not yet read by the loop above count too.
+    await delivery.settled(delivery.counters.received + stream.readableLength)
+  }
+  return stream
+}
