@@ -35,6 +35,11 @@ export class LineQueue {
     return this.#bytes
   }
 
+  /** False when the buffer is at either limit, so the next line would make it drop. */
+  hasRoom (): boolean {
+    return this.length < this.#limits.maxLines && this.#bytes < this.#limits.maxBytes
+  }
+
   /** Adds a line at the back. Returns how many lines were dropped to respect the limits (the new one included). */
   push (entry: Entry): number {
     const size = entry.line.length

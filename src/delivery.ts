@@ -31,6 +31,12 @@ export type PublisherLike = Pick<Publisher, 'ready' | 'target' | 'whenReady' | '
 const RETRY_DELAY_MS = 50
 /** Longest wait for Redis to acknowledge QUIT at close. */
 const QUIT_TIMEOUT_MS = 500
+/**
+ * While Redis is connected and the buffer is full, the reader waits for room rather than drop (a burst is only
+ * delayed); after this long without any batch completing it reads on and drops by policy, so a stalled Redis
+ * never moves the backlog into the application's memory for long.
+ */
+const MAX_WAIT_FOR_ROOM_MS = 1000
 /** Distinct refusal messages reported before the transport stops repeating itself. */
 const MAX_DISTINCT_WARNINGS = 20
 
@@ -49,7 +55,9 @@ export class Delivery {
   #stop!: () => void
   readonly #stopSignal = new Promise<void>((resolve) => { this.#stop = resolve })
   readonly #waiters = new Set<{ target: number, resolve: () => void }>()
-  #outageReported = false
+  readonly #roomWaiters = new Set<() => void>()
+  #stalled = false
+  #outage = false
   readonly #refusalsReported = new Set<string>()
 
   constructor (options: DeliveryOptions, createPublisher = (events: PublisherEvents): PublisherLike => new Publisher(options, events)) {
@@ -69,6 +77,33 @@ export class Delivery {
   /** Lines waiting in the buffer. */
   get buffered (): number {
     return this.#queue.length
+  }
+
+  /**
+   * True when the reader should wait (`room()`) before adding: the buffer is full and Redis is expected to take
+   * lines soon (no error since it was last ready, or since start; and no wait for room has run out since the last
+   * batch completed).
+   */
+  get full (): boolean {
+    return !this.#stopped && !this.#stalled && !this.#outage && !this.#queue.hasRoom()
+  }
+
+  /**
+   * Resolves when the buffer has room again, when Redis stops taking lines, or after `MAX_WAIT_FOR_ROOM_MS`
+   * without progress, whichever comes first.
+   */
+  async room (): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    await new Promise<void>((resolve) => {
+      this.#roomWaiters.add(resolve)
+      timer = setTimeout(() => {
+        // No batch completed for that long: stop waiting (and drop by policy) until one does.
+        this.#stalled = true
+        this.#roomWaiters.delete(resolve)
+        resolve()
+      }, MAX_WAIT_FOR_ROOM_MS)
+    })
+    clearTimeout(timer)
   }
 
   /** Takes one routed line. Never blocks and never throws: the reader of pino's lines must keep reading. */
@@ -128,6 +163,7 @@ export class Delivery {
       await this.settled(this.counters.received)
       this.#stopped = true
       this.#stop()
+      this.#wake()
       this.#drop('shutdown', this.#queue.clear().length)
       // Closing the connection also settles a pipeline still in flight; its lines are counted by #run.
       await this.#publisher.close(QUIT_TIMEOUT_MS)
@@ -145,6 +181,7 @@ export class Delivery {
       }
       const batch = this.#queue.take(this.#options.maxBatchLines)
       const result = await this.#publisher.publish(batch)
+      this.#stalled = false
       this.counters.published += result.published
       if (result.rejected > 0) this.#drop('rejected', result.rejected)
       if (result.error !== undefined) this.#onPublishError(result.error)
@@ -174,6 +211,10 @@ export class Delivery {
   }
 
   #wake (): void {
+    if (this.#roomWaiters.size > 0 && !this.full) {
+      for (const resolve of this.#roomWaiters) resolve()
+      this.#roomWaiters.clear()
+    }
     for (const waiter of this.#waiters) {
       if (this.#isSettled(waiter.target)) {
         this.#waiters.delete(waiter)
@@ -184,16 +225,17 @@ export class Delivery {
 
   #onError (error: Error): void {
     this.counters.errors++
+    this.#wake()
     debug('redis error: %s', error.message)
-    if (this.#outageReported) return
-    this.#outageReported = true
+    if (this.#outage) return
+    this.#outage = true
     warn(`cannot publish to Redis at ${this.#publisher.target}: ${error.message}. ` +
       `Buffering up to ${this.#options.maxBufferedLines} lines until it is back.`, this.#secrets)
   }
 
   #onReady (): void {
-    if (!this.#outageReported) return
-    this.#outageReported = false
+    if (!this.#outage) return
+    this.#outage = false
     warn(`connected to Redis at ${this.#publisher.target} again; publishing resumes.`, this.#secrets)
   }
 

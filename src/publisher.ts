@@ -41,6 +41,9 @@ export class Publisher {
   constructor (options: Pick<ResolvedOptions, 'url' | 'redis'>, events: PublisherEvents) {
     this.#events = events
     this.#redis = new RedisClient({
+      // ioredis arms this timer even for a socket that never connected; 2 s (its default) would hold the
+      // event loop that long after close.
+      disconnectTimeout: 500,
       ...options.redis,
       // The transport buffers (bounded) and re-sends itself; ioredis must not keep a second, unbounded queue.
       lazyConnect: true,

@@ -23,8 +23,12 @@ export async function createTransport (input?: RedisLogTransportOptions): Promis
   const delivery = new Delivery(options)
 
   const stream = build(async function (source: AsyncIterable<Entry>) {
-    // Never await Redis here: pino ignores backpressure, so the worker must keep reading and bound memory itself.
-    for await (const entry of source) delivery.add(entry)
+    // pino ignores backpressure: while the worker does not read, lines pile up in the application's memory. So the
+    // loop waits only while Redis is taking lines and the buffer is full, and never long (see Delivery.room).
+    for await (const entry of source) {
+      if (delivery.full) await delivery.room()
+      delivery.add(entry)
+    }
   }, {
     // Route while splitting: each line is parsed once, and no wrapper object is made for it.
     parseLine: createRouter(options),
