@@ -152,7 +152,7 @@ export function resolveOptions (input: RedisLogTransportOptions = {}, env: NodeJ
     fail('url', 'a string starting with `redis://` or `rediss://`', url)
   }
 
-  const redis = input.redis ?? {}
+  const redis = input.redis === undefined ? {} : input.redis
   if (typeof redis !== 'object' || redis === null || Array.isArray(redis)) fail('redis', 'an object of ioredis options', redis)
 
   const channelPrefix = channelName('channelPrefix', input.channelPrefix, 'logs')

@@ -3,6 +3,7 @@
  * logs it cannot deliver back into itself), never as an 'error' event (that would crash an application without a
  * listener): one line on stderr per change of state, with every known secret masked.
  */
+import { writeSync } from 'node:fs'
 import { debuglog } from 'node:util'
 
 /** `NODE_DEBUG=redis-log-transport` prints the details (masked the same way). */
@@ -25,10 +26,10 @@ export function secretsOf (url: string, redis: { password?: unknown, username?: 
   }
   try {
     const parsed = new URL(url)
-    add(decodeURIComponent(parsed.password))
-    add(decodeURIComponent(parsed.username))
-    add(parsed.password)
-    add(parsed.username)
+    for (const raw of [parsed.password, parsed.username]) {
+      add(decodeURIComponent(raw))
+      if (raw !== '') secrets.push(raw) // as written in the URL, which may encode differently
+    }
   } catch {
     // An unparsable URL was rejected by the options already; nothing to collect.
   }
@@ -39,7 +40,15 @@ export function secretsOf (url: string, redis: { password?: unknown, username?: 
   return [...new Set(secrets)].sort((a, b) => b.length - a.length)
 }
 
-/** Writes one masked warning line to stderr. */
+/**
+ * Writes one masked warning line to stderr. Synchronously to file descriptor 2: a worker's `process.stderr` is
+ * relayed by the application thread, which is blocked (or gone) while the transport closes at exit.
+ */
 export function warn (message: string, secrets: readonly string[]): void {
-  process.stderr.write(`redis-log-transport: ${redact(message, secrets)}\n`)
+  const line = `redis-log-transport: ${redact(message, secrets)}\n`
+  try {
+    writeSync(2, line)
+  } catch {
+    process.stderr.write(line) // fd 2 closed or non-blocking and full: fall back to the stream
+  }
 }
