@@ -1,0 +1,15 @@
+import type { ChildProcess } from 'node:child_process'
+
+export interface RedisServer {
+  readonly port: number
+  readonly url: string
+  readonly process: ChildProcess | undefined
+  start (): Promise<RedisServer>
+  stop (signal?: NodeJS.Signals): Promise<void>
+  restart (): Promise<RedisServer>
+}
+
+export function startRedisServer (options?: { port?: number, args?: string[] }): Promise<RedisServer>
+export function freePort (): Promise<number>
+export function hasRedisServer (): boolean
+export function waitForPing (port: number, timeoutMs: number): Promise<void>

@@ -1,0 +1,94 @@
+'use strict'
+// Starts a private redis-server on a free loopback port (no persistence), for the demo and the tests.
+// It never touches any other server: it only stops the process it started.
+const { spawn, execFileSync } = require('node:child_process')
+const net = require('node:net')
+
+/** A free TCP port on 127.0.0.1, as the OS hands it out. */
+function freePort () {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.unref()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** True when a `redis-server` binary is on the PATH. */
+function hasRedisServer () {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Resolves once something accepts TCP connections on the port and answers PING, or rejects after `timeoutMs`. */
+async function waitForPing (port, timeoutMs) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1')
+      socket.setTimeout(500)
+      socket.once('connect', () => socket.write('PING\r\n'))
+      socket.once('data', (data) => { socket.destroy(); resolve(String(data).startsWith('+PONG')) })
+      socket.once('error', () => resolve(false))
+      socket.once('timeout', () => { socket.destroy(); resolve(false) })
+    })
+    if (ok) return
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+/**
+ * Starts `redis-server` on a free (or the given) loopback port. Extra arguments are passed on (for example
+ * `['--requirepass', 'secret']`). Returns `{ port, url, stop(), restart() }`.
+ */
+async function startRedisServer ({ port, args = [] } = {}) {
+  if (!hasRedisServer()) {
+    throw new Error('redis-server was not found on the PATH: install it (Debian: apt-get install -y redis-server) or set REDIS_URL')
+  }
+  const server = {
+    port: port ?? await freePort(),
+    get url () { return `redis://127.0.0.1:${this.port}` },
+    process: undefined,
+    async start () {
+      const child = spawn('redis-server', [
+        '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+        '--daemonize', 'no', '--loglevel', 'warning', ...args
+      ], { stdio: ['ignore', 'ignore', 'pipe'] })
+      let stderr = ''
+      child.stderr.on('data', (chunk) => { stderr += chunk })
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      this.process = child
+      this.exited = exited
+      await Promise.race([
+        waitForPing(this.port, 10_000),
+        exited.then((code) => { throw new Error(`redis-server exited with code ${code}: ${stderr.trim()}`) })
+      ])
+      return this
+    },
+    /** Stops the server (SIGKILL by default, so a test sees an abrupt outage) and waits for it to exit. */
+    async stop (signal = 'SIGKILL') {
+      const child = this.process
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
+      child.kill(signal)
+      await this.exited
+      this.process = undefined
+    },
+    /** Stops and starts it again on the same port. */
+    async restart () {
+      await this.stop()
+      await this.start()
+      return this
+    }
+  }
+  return server.start()
+}
+
+module.exports = { startRedisServer, freePort, hasRedisServer, waitForPing }

@@ -1,0 +1,193 @@
+/**
+ * Delivery with the real publisher, in process, against a private redis-server: batching, order, outages,
+ * bounds and the accounting identity (published + dropped == received).
+ */
+import { startRedisServer, freePort, type RedisServer } from '../../scripts/redis-server'
+import { Delivery } from '../../src/delivery'
+import { resolveOptions, type RedisLogTransportOptions } from '../../src/options'
+import { createRouter } from '../../src/route'
+import { Subscriber, publishCalls } from '../helpers/subscriber'
+import { logLine } from '../helpers/lines'
+import { waitFor } from '../helpers/wait'
+import { captureStderr } from '../helpers/stderr'
+import Redis from 'ioredis'
+
+function setup (options: RedisLogTransportOptions): { delivery: Delivery, send: (line: string) => void } {
+  const resolved = resolveOptions(options, {})
+  const route = createRouter(resolved)
+  const delivery = new Delivery(resolved)
+  return { delivery, send: (line) => { delivery.add(route(line)) } }
+}
+
+function expectAccounted (delivery: Delivery): void {
+  const { received, published, dropped, droppedByCause } = delivery.counters
+  expect(published + dropped).toBe(received)
+  expect(Object.values(droppedByCause).reduce((a, b) => a + b, 0)).toBe(dropped)
+}
+
+async function readsProcessed (url: string): Promise<number> {
+  const redis = new Redis(url)
+  try {
+    const info = await redis.info('stats')
+    return Number(/total_reads_processed:(\d+)/.exec(info)?.[1])
+  } finally {
+    redis.disconnect()
+  }
+}
+
+let stderr: ReturnType<typeof captureStderr>
+beforeEach(() => { stderr = captureStderr() })
+afterEach(() => { stderr.restore() })
+const warnings = (): string => stderr.text()
+
+describe('delivery against a live server', () => {
+  let server: RedisServer
+  let sub: Subscriber
+  beforeAll(async () => {
+    server = await startRedisServer()
+  })
+  afterAll(async () => { await server.stop() })
+  beforeEach(async () => { sub = await Subscriber.start(server.url) })
+  afterEach(async () => { await sub.close() })
+
+  it('publishes every line to its channels, in order, many lines sharing a round trip', async () => {
+    const { delivery, send } = setup({ url: server.url })
+    await waitFor(() => sub !== undefined, 'subscriber')
+    const before = await readsProcessed(server.url)
+    const n = 5000
+    for (let i = 0; i < n; i++) send(logLine(`line ${i}`, { userId: i % 2 === 0 ? 'even' : 'odd' }))
+    await delivery.settled(n)
+    const reads = (await readsProcessed(server.url)) - before
+    expect(delivery.counters).toMatchObject({ received: n, published: n, dropped: 0 })
+    const even = await sub.waitFor('logs:even', n / 2)
+    const global = await sub.waitFor('logs:global', n)
+    expect(even.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(
+      Array.from({ length: n / 2 }, (_, k) => `line ${2 * k}`))
+    expect(global.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(Array.from({ length: n }, (_, i) => `line ${i}`))
+    // 10 000 PUBLISH commands arrived in far fewer socket reads than commands: they were pipelined.
+    expect(reads).toBeLessThan(n / 10)
+    await delivery.close()
+    expectAccounted(delivery)
+  })
+
+  it('sends a lone line without waiting for more', async () => {
+    const { delivery, send } = setup({ url: server.url })
+    send(logLine('alone', { userId: 'solo' }))
+    await sub.waitFor('logs:solo', 1, 2000)
+    await delivery.close()
+  })
+
+  it('buffers while Redis is down at start and publishes in order once it is up', async () => {
+    const port = await freePort()
+    const url = `redis://127.0.0.1:${port}`
+    // The transport retries every 300 ms, which leaves the subscriber time to join before the lines go out.
+    const { delivery, send } = setup({ url, redis: { retryStrategy: () => 300 } })
+    for (let i = 0; i < 100; i++) send(logLine(`early ${i}`, { userId: 'late' }))
+    await waitFor(() => delivery.counters.errors > 0, 'a connection error')
+    expect(delivery.counters.published).toBe(0)
+    expect(delivery.buffered).toBe(100)
+    const late = await startRedisServer({ port })
+    try {
+      const lateSub = await Subscriber.start(url)
+      const job = await lateSub.waitFor('logs:late', 100)
+      expect(job.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(Array.from({ length: 100 }, (_, i) => `early ${i}`))
+      await waitFor(() => delivery.counters.published === 100, '100 published lines')
+      expect(await publishCalls(url)).toBe(200)
+      send(logLine('after'))
+      await lateSub.waitFor('logs:global', 101)
+      await lateSub.close()
+      await delivery.close()
+      expectAccounted(delivery)
+      expect(warnings()).toMatch(new RegExp(`cannot publish to Redis at 127.0.0.1:${port}: .*ECONNREFUSED.*Buffering up to 10000 lines`))
+      expect(warnings()).toContain(`connected to Redis at 127.0.0.1:${port} again`)
+      // One warning per outage, not one per failed attempt or per line.
+      expect(warnings().match(/cannot publish/g)).toHaveLength(1)
+    } finally {
+      await late.stop()
+    }
+  })
+
+  it('keeps memory bounded while Redis is away, counting what it drops', async () => {
+    const port = await freePort()
+    const { delivery, send } = setup({ url: `redis://127.0.0.1:${port}`, maxBufferedLines: 50, closeTimeout: 200 })
+    for (let i = 0; i < 500; i++) send(logLine(`l${i}`))
+    expect(delivery.buffered).toBe(50)
+    expect(delivery.counters.droppedByCause.overflow).toBe(450)
+    await delivery.close()
+    expect(delivery.counters.droppedByCause.shutdown).toBe(50)
+    expectAccounted(delivery)
+  })
+
+  it('survives a restart mid-stream and publishes what was logged after it', async () => {
+    const restarted = await startRedisServer()
+    const { delivery, send } = setup({ url: restarted.url, redis: { retryStrategy: () => 20 } })
+    try {
+      for (let i = 0; i < 200; i++) send(logLine(`before ${i}`))
+      await delivery.settled(200)
+      await restarted.restart()
+      for (let i = 0; i < 200; i++) send(logLine(`after ${i}`))
+      await waitFor(() => delivery.counters.published + delivery.counters.dropped === 400, 'all 400 lines accounted')
+      expect(delivery.counters.published).toBe(400)
+      expect(await publishCalls(restarted.url)).toBe(200) // counted by the new server process
+      await delivery.close()
+      expectAccounted(delivery)
+    } finally {
+      await restarted.stop()
+    }
+  })
+
+  it('re-sends the lines of a pipeline cut off by a server killed mid-flow, losing none', async () => {
+    const killed = await startRedisServer()
+    const { delivery, send } = setup({ url: killed.url, maxBufferedLines: 100_000, maxBatchLines: 200 })
+    try {
+      const n = 30_000
+      for (let i = 0; i < n; i++) send(logLine(`flow ${i}`))
+      await waitFor(() => delivery.counters.published > 0, 'the first lines to go out')
+      await killed.restart()
+      await delivery.settled(n)
+      await waitFor(() => delivery.counters.published === n, `all ${n} lines published`)
+      expect(delivery.counters.dropped).toBe(0)
+      expect(delivery.counters.errors).toBeGreaterThan(0)
+      await delivery.close()
+      expectAccounted(delivery)
+    } finally {
+      await killed.stop()
+    }
+  })
+
+  it('closes within its deadline when Redis is unreachable, counting the rest as shutdown', async () => {
+    const port = await freePort()
+    const { delivery, send } = setup({ url: `redis://127.0.0.1:${port}`, closeTimeout: 300 })
+    for (let i = 0; i < 10; i++) send(logLine(`l${i}`))
+    await delivery.close()
+    expect(delivery.counters.droppedByCause.shutdown).toBe(10)
+    expectAccounted(delivery)
+    send(logLine('after close'))
+    expect(delivery.counters.droppedByCause.shutdown).toBe(11)
+  })
+
+  it('counts lines the server refuses, warns once without the password, and keeps going', async () => {
+    const admin = new Redis(server.url)
+    await admin.call('ACL', 'SETUSER', 'limited', 'on', '>Sup3rS3cret!', '~*', '&logs:allowed', '+@all')
+    admin.disconnect()
+    const { delivery, send } = setup({ url: `redis://limited:Sup3rS3cret!@127.0.0.1:${server.port}` })
+    for (let i = 0; i < 5; i++) send(logLine(`denied ${i}`, { userId: 'forbidden' }))
+    send(logLine('allowed', { userId: 'allowed' }))
+    await waitFor(() => delivery.counters.published + delivery.counters.dropped === 6, 'six lines accounted')
+    expect(delivery.counters.droppedByCause.rejected).toBe(6) // the global channel is not allowed either
+    expect(warnings().match(/refused to publish: NOPERM/g)).toHaveLength(1)
+    expect(warnings()).not.toContain('Sup3rS3cret!')
+    await delivery.close()
+    expectAccounted(delivery)
+  })
+
+  it('with globalChannel false, counts lines with no job as unrouted', async () => {
+    const { delivery, send } = setup({ url: server.url, globalChannel: false })
+    send(logLine('no job'))
+    send(logLine('job', { userId: 'only' }))
+    await sub.waitFor('logs:only', 1)
+    await delivery.close()
+    expect(delivery.counters).toMatchObject({ received: 2, published: 1, droppedByCause: { unrouted: 1 } })
+    expect(sub.on('logs:global')).toEqual([])
+  })
+})

@@ -1,0 +1,28 @@
+/** The publisher's own contract: what it says about where it publishes, and a batch sent while disconnected. */
+import { freePort } from '../../scripts/redis-server'
+import { Publisher } from '../../src/publisher'
+import { waitFor } from '../helpers/wait'
+
+describe('Publisher', () => {
+  it('names its target by host and port, never by URL (which may hold credentials)', async () => {
+    const port = await freePort()
+    const errors: Error[] = []
+    const publisher = new Publisher({ url: `redis://user:pw-secret@127.0.0.1:${port}`, redis: {} }, { onReady: () => {}, onError: (e) => { errors.push(e) } })
+    expect(publisher.target).toBe(`127.0.0.1:${port}`)
+    await waitFor(() => errors.length > 0, 'a connection error')
+    // Sent while not connected: handed back for a later try, not lost and not queued inside ioredis.
+    const result = await publisher.publish([{ line: 'x', channels: ['logs:global'] }])
+    expect(result).toMatchObject({ published: 0, rejected: 0, retry: [{ line: 'x', channels: ['logs:global'] }] })
+    await publisher.close(100)
+  })
+
+  it('names a Sentinel group by its name', async () => {
+    const port = await freePort()
+    const publisher = new Publisher({
+      url: 'redis://127.0.0.1:6379',
+      redis: { sentinels: [{ host: '127.0.0.1', port }], name: 'primary', sentinelRetryStrategy: () => null }
+    }, { onReady: () => {}, onError: () => {} })
+    expect(publisher.target).toBe('Sentinel group "primary"')
+    await publisher.close(100)
+  })
+})

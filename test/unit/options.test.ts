@@ -1,0 +1,76 @@
+import { GLOBAL_LOG_CHANNEL, resolveOptions, type RedisLogTransportOptions } from '../../src/options'
+
+describe('resolveOptions', () => {
+  it('applies documented defaults', () => {
+    expect(resolveOptions({}, {})).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      redis: {},
+      channelPrefix: 'logs',
+      globalChannel: GLOBAL_LOG_CHANNEL,
+      userIdKey: 'userId',
+      maxBatchLines: 1000,
+      maxBufferedLines: 10_000,
+      maxBufferedBytes: 16 * 1024 * 1024,
+      dropPolicy: 'oldest',
+      closeTimeout: 3000
+    })
+    expect(GLOBAL_LOG_CHANNEL).toBe('logs:global')
+  })
+
+  it('takes the URL from REDIS_URL when none is given, and an explicit url over it', () => {
+    expect(resolveOptions(undefined, { REDIS_URL: 'redis://10.0.0.1:6380' }).url).toBe('redis://10.0.0.1:6380')
+    expect(resolveOptions({}, { REDIS_URL: '' }).url).toBe('redis://127.0.0.1:6379')
+    expect(resolveOptions({ url: 'rediss://h:6380' }, { REDIS_URL: 'redis://x' }).url).toBe('rediss://h:6380')
+  })
+
+  it('accepts globalChannel false and custom names', () => {
+    const o = resolveOptions({ globalChannel: false, channelPrefix: 'app', userIdKey: 'jobId', dropPolicy: 'newest' }, {})
+    expect(o).toMatchObject({ globalChannel: false, channelPrefix: 'app', userIdKey: 'jobId', dropPolicy: 'newest' })
+  })
+
+  it('ignores the keys pino and thread-stream add to a target\'s options', () => {
+    expect(() => resolveOptions({ $context: { threadStreamVersion: '4' }, pinoWillSendConfig: true } as RedisLogTransportOptions, {})).not.toThrow()
+  })
+
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['options', 'redis://x', /expected `options` to be an object, got a string of 9 characters/],
+    ['options', [], /expected `options` to be an object, got an array/],
+    ['url', 42, /expected `url` to be a string starting with `redis:\/\/` or `rediss:\/\/`, got `42` \(number\)/],
+    ['url', 'http://127.0.0.1', /expected `url` .* got a string of 16 characters/],
+    ['redis', 'x', /expected `redis` to be an object of ioredis options, got a string/],
+    ['redis', null, /expected `redis` .* got `null`/],
+    ['channelPrefix', '', /expected `channelPrefix` to be a non-empty string without whitespace or control characters/],
+    ['channelPrefix', 'a b', /expected `channelPrefix`/],
+    ['globalChannel', true, /expected `globalChannel` to be .* or `false`, got `true` \(boolean\)/],
+    ['globalChannel', 'logs\n', /expected `globalChannel`/],
+    ['userIdKey', '', /expected `userIdKey` to be a non-empty string, got a string of 0 characters/],
+    ['userIdKey', {}, /expected `userIdKey` .* got an object/],
+    ['maxBatchLines', 0, /expected `maxBatchLines` to be an integer from 1 and up, got `0` \(number\)/],
+    ['maxBatchLines', 1.5, /expected `maxBatchLines` to be an integer from 1 and up, got `1.5` \(number\)/],
+    ['maxBufferedLines', '10', /expected `maxBufferedLines` to be an integer from 1 and up, got a string/],
+    ['maxBufferedBytes', 100, /expected `maxBufferedBytes` to be an integer from 1024 and up, got `100`/],
+    ['dropPolicy', 'random', /expected `dropPolicy` to be `'oldest'` or `'newest'`, got a string of 6 characters/],
+    ['closeTimeout', 10_000, /expected `closeTimeout` to be an integer from 0 to 9000, got `10000` \(number\)/],
+    ['closeTimeout', () => 1, /expected `closeTimeout` .* got a function/]
+  ]
+
+  it.each(cases)('rejects a bad `%s` with a TypeError naming it', (name, value, message) => {
+    const input = (name === 'options' ? value : { [name]: value }) as RedisLogTransportOptions
+    expect(() => resolveOptions(input, {})).toThrow(TypeError)
+    expect(() => resolveOptions(input, {})).toThrow(message)
+  })
+
+  it('rejects an unknown option, naming it and the known ones', () => {
+    expect(() => resolveOptions({ chanelPrefix: 'x' } as RedisLogTransportOptions, {}))
+      .toThrow(/unknown option `chanelPrefix`; known options are url, redis, channelPrefix/)
+  })
+
+  it('never echoes a string value, which might hold a password', () => {
+    expect(() => resolveOptions({ url: 'http://user:hunter2@host' }, {})).toThrow(TypeError)
+    try {
+      resolveOptions({ url: 'http://user:hunter2@host' }, {})
+    } catch (error) {
+      expect(String(error)).not.toContain('hunter2')
+    }
+  })
+})

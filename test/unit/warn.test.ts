@@ -1,0 +1,42 @@
+import fs from 'node:fs'
+import { captureStderr } from '../helpers/stderr'
+import { redact, secretsOf, warn } from '../../src/warn'
+
+describe('secrets in messages', () => {
+  it('collects URL and option credentials, decoded and encoded, longest first', () => {
+    const secrets = secretsOf('redis://alice:p%40ss%2Fw0rd@host:6379', { password: 'optpass', username: 'bob' })
+    expect(secrets).toEqual(expect.arrayContaining(['p@ss/w0rd', 'p%40ss%2Fw0rd', 'alice', 'optpass', 'bob']))
+    expect(secrets[0]).toBe('p%40ss%2Fw0rd')
+  })
+
+  it('masks every occurrence', () => {
+    expect(redact('WRONGPASS hunter2 for hunter2', ['hunter2'])).toBe('WRONGPASS *** for ***')
+    expect(redact('ab', ['ab'])).toBe('ab') // too short to search for safely
+  })
+
+  it('survives a URL it cannot parse', () => {
+    expect(secretsOf('redis://[bad', { sentinelPassword: 'sentinel-secret' })).toEqual(['sentinel-secret'])
+  })
+
+  it('writes one masked line to stderr', () => {
+    const stderr = captureStderr()
+    try {
+      warn('auth failed for s3cret', ['s3cret'])
+      expect(stderr.text()).toBe('redis-log-transport: auth failed for ***\n')
+    } finally {
+      stderr.restore()
+    }
+  })
+
+  it('falls back to process.stderr when file descriptor 2 cannot be written', () => {
+    const fsWrite = jest.spyOn(fs, 'writeSync').mockImplementation(() => { throw new Error('EAGAIN') })
+    const streamWrite = jest.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    try {
+      warn('still said', [])
+      expect(streamWrite).toHaveBeenCalledWith('redis-log-transport: still said\n')
+    } finally {
+      fsWrite.mockRestore()
+      streamWrite.mockRestore()
+    }
+  })
+})
