@@ -58,6 +58,7 @@ export class Delivery {
   readonly #roomWaiters = new Set<() => void>()
   #stalled = false
   #outage = false
+  #overflowReported = false
   readonly #refusalsReported = new Set<string>()
 
   constructor (options: DeliveryOptions, createPublisher = (events: PublisherEvents): PublisherLike => new Publisher(options, events)) {
@@ -168,6 +169,11 @@ export class Delivery {
       // Closing the connection also settles a pipeline still in flight; its lines are counted by #run.
       await this.#publisher.close(QUIT_TIMEOUT_MS)
       await this.#running
+      const { received, published, dropped, droppedByCause } = this.counters
+      if (dropped > 0) {
+        const causes = Object.entries(droppedByCause).map(([cause, n]) => `${cause}: ${n}`).join(', ')
+        warn(`closed; ${published} of ${received} lines published, ${dropped} dropped (${causes}).`, this.#secrets)
+      }
     } catch (error) {
       debug('close failed: %s', error instanceof Error ? error.message : String(error))
     }
@@ -203,6 +209,11 @@ export class Delivery {
     if (count === 0) return
     this.counters.dropped += count
     this.counters.droppedByCause[cause] = (this.counters.droppedByCause[cause] ?? 0) + count
+    if (cause === 'overflow' && !this.#overflowReported) {
+      this.#overflowReported = true
+      warn(`buffer full (${this.#options.maxBufferedLines} lines or ${this.#options.maxBufferedBytes} bytes): ` +
+        `dropping the ${this.#options.dropPolicy} lines until Redis catches up.`, this.#secrets)
+    }
     this.#wake()
   }
 
@@ -234,6 +245,7 @@ export class Delivery {
   }
 
   #onReady (): void {
+    this.#overflowReported = false
     if (!this.#outage) return
     this.#outage = false
     warn(`connected to Redis at ${this.#publisher.target} again; publishing resumes.`, this.#secrets)

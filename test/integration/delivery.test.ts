@@ -113,9 +113,11 @@ describe('delivery against a live server', () => {
     for (let i = 0; i < 500; i++) send(logLine(`l${i}`))
     expect(delivery.buffered).toBe(50)
     expect(delivery.counters.droppedByCause.overflow).toBe(450)
+    expect(warnings().match(/buffer full \(50 lines or 16777216 bytes\): dropping the oldest lines/g)).toHaveLength(1)
     await delivery.close()
     expect(delivery.counters.droppedByCause.shutdown).toBe(50)
     expectAccounted(delivery)
+    expect(warnings()).toContain('closed; 0 of 500 lines published, 500 dropped (overflow: 450, shutdown: 50).')
   })
 
   it('survives a restart mid-stream and publishes what was logged after it', async () => {
