@@ -1,0 +1,19 @@
+'use strict'
+// Child binding: logger.child({ userId: 'job_42' }) sends that logger's lines to logs:job_42, no context needed.
+// A userId at the call site wins over the binding, as in pino. Run: node examples/child-binding.js
+const pino = require('pino')
+const { url, startViewer, endTransport } = require('./support')
+
+const transport = pino.transport({ target: 'redis-log-transport', options: { url } })
+const logger = pino(transport)
+
+async function main () {
+  const viewer = await startViewer()
+  const jobLogger = logger.child({ userId: 'job_42' })
+  jobLogger.info('bound to job_42')
+  jobLogger.info({ userId: 'job_43' }, 'the call site overrides the binding: job_43')
+  await endTransport(transport)
+  await viewer.stop(2 * 2)
+}
+
+main().catch((err) => { console.error(err.message); process.exit(1) })
