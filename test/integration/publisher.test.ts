@@ -15,14 +15,4 @@ describe('Publisher', () => {
     expect(result).toMatchObject({ published: 0, rejected: 0, retry: [{ line: 'x', channels: ['logs:global'] }] })
     await publisher.close(100)
   })
-
-  it('names a Sentinel group by its name', async () => {
-    const port = await freePort()
-    const publisher = new Publisher({
-      url: 'redis://127.0.0.1:6379',
-      redis: { sentinels: [{ host: '127.0.0.1', port }], name: 'primary', sentinelRetryStrategy: () => null }
-    }, { onReady: () => {}, onError: () => {} })
-    expect(publisher.target).toBe('Sentinel group "primary"')
-    await publisher.close(100)
-  })
 })
