@@ -9,7 +9,7 @@
  */
 import { LineQueue } from './buffer'
 import type { ResolvedOptions } from './options'
-import { Publisher, type PublisherEvents } from './publisher'
+import { Publisher } from './publisher'
 import type { Entry } from './route'
 import { debug, secretsOf, warn } from './warn'
 
@@ -23,9 +23,6 @@ export interface Counters {
   droppedByCause: Partial<Record<DropCause, number>>
   errors: number
 }
-
-/** The publisher as delivery uses it; tests and other topologies may bring their own. */
-export type PublisherLike = Pick<Publisher, 'ready' | 'target' | 'whenReady' | 'publish' | 'close'>
 
 /** Pause before re-sending lines whose connection went away, so a flapping link is not hammered. */
 const RETRY_DELAY_MS = 50
@@ -47,7 +44,7 @@ export class Delivery {
   readonly counters: Counters = { received: 0, published: 0, dropped: 0, droppedByCause: {}, errors: 0 }
   readonly #options: DeliveryOptions
   readonly #queue: LineQueue
-  readonly #publisher: PublisherLike
+  readonly #publisher: Publisher
   readonly #secrets: string[]
   #scheduled = false
   #running: Promise<void> | undefined
@@ -61,7 +58,7 @@ export class Delivery {
   #overflowReported = false
   readonly #refusalsReported = new Set<string>()
 
-  constructor (options: DeliveryOptions, createPublisher = (events: PublisherEvents): PublisherLike => new Publisher(options, events)) {
+  constructor (options: DeliveryOptions) {
     this.#options = options
     this.#secrets = secretsOf(options.url, options.redis)
     this.#queue = new LineQueue({
@@ -69,7 +66,7 @@ export class Delivery {
       maxBytes: options.maxBufferedBytes,
       dropPolicy: options.dropPolicy
     })
-    this.#publisher = createPublisher({
+    this.#publisher = new Publisher(options, {
       onReady: () => { this.#onReady() },
       onError: (error) => { this.#onError(error) }
     })
@@ -236,10 +233,10 @@ export class Delivery {
 
   #onError (error: Error): void {
     this.counters.errors++
-    this.#wake()
     debug('redis error: %s', error.message)
     if (this.#outage) return
     this.#outage = true
+    this.#wake() // a reader waiting for room reads on: Redis is not taking lines now
     warn(`cannot publish to Redis at ${this.#publisher.target}: ${error.message}. ` +
       `Buffering up to ${this.#options.maxBufferedLines} lines until it is back.`, this.#secrets)
   }
