@@ -27,7 +27,10 @@ function hasRedisServer () {
   }
 }
 
-/** Resolves once something accepts TCP connections on the port and answers PING, or rejects after `timeoutMs`. */
+/**
+ * Resolves once something accepts TCP connections on the port and answers PING (a server that wants a password
+ * answers NOAUTH, which counts), or rejects after `timeoutMs`.
+ */
 async function waitForPing (port, timeoutMs) {
   const deadline = Date.now() + timeoutMs
   for (;;) {
@@ -35,7 +38,7 @@ async function waitForPing (port, timeoutMs) {
       const socket = net.connect(port, '127.0.0.1')
       socket.setTimeout(500)
       socket.once('connect', () => socket.write('PING\r\n'))
-      socket.once('data', (data) => { socket.destroy(); resolve(String(data).startsWith('+PONG')) })
+      socket.once('data', (data) => { socket.destroy(); resolve(/^(\+PONG|-NOAUTH)/.test(String(data))) })
       socket.once('error', () => resolve(false))
       socket.once('timeout', () => { socket.destroy(); resolve(false) })
     })

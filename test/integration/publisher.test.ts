@@ -1,5 +1,5 @@
 /** The publisher's own contract: what it says about where it publishes, and a batch sent while disconnected. */
-import { freePort } from '../../scripts/redis-server'
+import { freePort, startRedisServer } from '../../scripts/redis-server'
 import { Publisher } from '../../src/publisher'
 import { waitFor } from '../helpers/wait'
 
@@ -14,5 +14,20 @@ describe('Publisher', () => {
     const result = await publisher.publish([{ line: 'x', channels: ['logs:global'] }])
     expect(result).toMatchObject({ published: 0, rejected: 0, retry: [{ line: 'x', channels: ['logs:global'] }] })
     await publisher.close(100)
+  })
+
+  it('lets the `redis` options win over what the URL says', async () => {
+    const server = await startRedisServer({ args: ['--requirepass', 'right-password'] })
+    const publisher = new Publisher(
+      { url: `redis://:wrong-password@127.0.0.1:${server.port}`, redis: { password: 'right-password' } },
+      { onReady: () => {}, onError: () => {} }
+    )
+    try {
+      await publisher.whenReady()
+      expect(await publisher.publish([{ line: 'x', channels: ['logs:global'] }])).toEqual({ published: 1, rejected: 0, retry: [] })
+    } finally {
+      await publisher.close(100)
+      await server.stop()
+    }
   })
 })
