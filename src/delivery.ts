@@ -7,22 +7,16 @@
  * (a lone line goes out at once); lines arriving while a pipeline is in flight wait and leave together in the
  * next one. One pipeline is in flight at a time, so order is kept on every channel.
  */
+import { hostname } from 'node:os'
 import { LineQueue } from './buffer'
 import type { ResolvedOptions } from './options'
 import { Publisher } from './publisher'
-import type { Entry } from './route'
+import { OVERSIZE, type Entry } from './route'
+import type { DropCause, EmitEvent, TransportStats } from './stats'
 import { debug, secretsOf, warn } from './warn'
 
-/** Why a line was not published. */
-export type DropCause = 'overflow' | 'rejected' | 'shutdown' | 'unrouted'
-
-export interface Counters {
-  received: number
-  published: number
-  dropped: number
-  droppedByCause: Partial<Record<DropCause, number>>
-  errors: number
-}
+/** The running figures; `buffered` is read from the queue when a snapshot is taken. */
+export type Counters = Omit<TransportStats, 'buffered'>
 
 /** Pause before re-sending lines whose connection went away, so a flapping link is not hammered. */
 const RETRY_DELAY_MS = 50
@@ -36,13 +30,37 @@ const QUIT_TIMEOUT_MS = 500
 const MAX_WAIT_FOR_ROOM_MS = 1000
 /** Distinct refusal messages reported before the transport stops repeating itself. */
 const MAX_DISTINCT_WARNINGS = 20
+/** A `'dropped'` event is sent each time the dropped total crosses a multiple of this. */
+const DROPPED_EVENT_STEP = 100
+/** While lines keep being lost, one notice of the loss a second at most. */
+const NOTICE_INTERVAL_MS = 1000
+/** pino's number for the warn level, used for the line that tells a viewer about lost lines. */
+const WARN_LEVEL = 40
 
 type DeliveryOptions = Pick<ResolvedOptions, 'url' | 'redis' | 'maxBatchLines' | 'maxBufferedLines' |
-'maxBufferedBytes' | 'dropPolicy' | 'closeTimeout'>
+'maxBufferedBytes' | 'dropPolicy' | 'closeTimeout' | 'statsInterval' | 'maxReconnectDelay' | 'globalChannel' |
+'maxLineBytes'>
+
+/** Lines lost to overflow since the last notice: how many, and between which times. */
+interface Gap {
+  lost: number
+  from: number
+  to: number
+}
 
 export class Delivery {
-  readonly counters: Counters = { received: 0, published: 0, dropped: 0, droppedByCause: {}, errors: 0 }
+  readonly counters: Counters = {
+    received: 0,
+    published: 0,
+    dropped: 0,
+    droppedByCause: {},
+    errors: 0,
+    reconnects: 0,
+    invalid: { notJsonObject: 0, userId: 0 }
+  }
+
   readonly #options: DeliveryOptions
+  readonly #emit: EmitEvent
   readonly #queue: LineQueue
   readonly #publisher: Publisher
   readonly #secrets: string[]
@@ -56,10 +74,17 @@ export class Delivery {
   #stalled = false
   #outage = false
   #overflowReported = false
+  #oversizeReported = false
+  #everReady = false
+  #gap: Gap | undefined
+  #lastNotice = 0
+  readonly #statsTimer: NodeJS.Timeout | undefined
   readonly #refusalsReported = new Set<string>()
 
-  constructor (options: DeliveryOptions) {
+  /** `emit` receives the `'stats'` and `'dropped'` events. */
+  constructor (options: DeliveryOptions, emit: EmitEvent = () => {}) {
     this.#options = options
+    this.#emit = emit
     this.#secrets = secretsOf(options.url, options.redis)
     this.#queue = new LineQueue({
       maxLines: options.maxBufferedLines,
@@ -70,6 +95,21 @@ export class Delivery {
       onReady: () => { this.#onReady() },
       onError: (error) => { this.#onError(error) }
     })
+    if (options.statsInterval > 0) {
+      this.#statsTimer = setInterval(() => { this.#emit('stats', this.stats()) }, options.statsInterval)
+      this.#statsTimer.unref() // never what keeps a process alive
+    }
+  }
+
+  /** A copy of the figures so far. */
+  stats (): TransportStats {
+    const { counters } = this
+    return {
+      ...counters,
+      droppedByCause: { ...counters.droppedByCause },
+      invalid: { ...counters.invalid },
+      buffered: this.#queue.length
+    }
   }
 
   /** Lines waiting in the buffer. */
@@ -104,9 +144,16 @@ export class Delivery {
     clearTimeout(timer)
   }
 
-  /** Takes one routed line. Never blocks and never throws: the reader of pino's lines must keep reading. */
+  /**
+   * Takes one routed line; `OVERSIZE` counts as received and as dropped.
+   * Never blocks and never throws: the reader of pino's lines must keep reading.
+   */
   add (entry: Entry): void {
     this.counters.received++
+    if (entry === OVERSIZE) {
+      this.#dropOversize()
+      return
+    }
     if (this.#stopped) {
       this.#drop('shutdown', 1)
       return
@@ -118,6 +165,15 @@ export class Delivery {
     const dropped = this.#queue.push(entry)
     if (dropped > 0) this.#drop('overflow', dropped)
     this.#schedule()
+  }
+
+  #dropOversize (): void {
+    this.#drop('oversize', 1)
+    if (!this.#oversizeReported) {
+      this.#oversizeReported = true
+      warn(`a line longer than maxLineBytes (${this.#options.maxLineBytes} bytes) was dropped; ` +
+        'such lines are counted as \'oversize\' and not reported again.', this.#secrets)
+    }
   }
 
   /** Starts the sending loop on the next turn of the event loop, unless it runs or is about to. */
@@ -159,6 +215,7 @@ export class Delivery {
   async close (): Promise<void> {
     try {
       await this.settled(this.counters.received)
+      clearInterval(this.#statsTimer)
       this.#stopped = true
       this.#stop()
       this.#wake()
@@ -166,7 +223,10 @@ export class Delivery {
       // Closing the connection also settles a pipeline still in flight; its lines are counted by #run.
       await this.#publisher.close(QUIT_TIMEOUT_MS)
       await this.#running
-      const { received, published, dropped, droppedByCause } = this.counters
+      const stats = this.stats()
+      const { received, published, dropped, droppedByCause } = stats
+      if (dropped > 0) this.#emit('dropped', { total: dropped, droppedByCause })
+      this.#emit('stats', stats)
       if (dropped > 0) {
         const causes = Object.entries(droppedByCause).map(([cause, n]) => `${cause}: ${n}`).join(', ')
         warn(`closed; ${published} of ${received} lines published, ${dropped} dropped (${causes}).`, this.#secrets)
@@ -180,6 +240,10 @@ export class Delivery {
     while (this.#queue.length > 0 && !this.#stopped) {
       if (!this.#publisher.ready) {
         await Promise.race([this.#publisher.whenReady(), this.#stopSignal])
+        continue
+      }
+      if (this.#gap !== undefined && Date.now() - this.#lastNotice >= NOTICE_INTERVAL_MS) {
+        await this.#publishGapNotice(this.#gap)
         continue
       }
       const batch = this.#queue.take(this.#options.maxBatchLines)
@@ -202,10 +266,53 @@ export class Delivery {
     this.#wake()
   }
 
+  /**
+   * Publishes one warn-level line on the global channel saying how many lines were lost and when, so that a live
+   * viewer sees the gap. It is not counted: it is the transport's line, not the application's.
+   */
+  async #publishGapNotice (gap: Gap): Promise<void> {
+    this.#gap = undefined
+    this.#lastNotice = Date.now()
+    const channel = this.#options.globalChannel
+    if (channel === false) return
+    const from = new Date(gap.from).toISOString()
+    const to = new Date(gap.to).toISOString()
+    const line = JSON.stringify({
+      level: WARN_LEVEL,
+      time: Date.now(),
+      pid: process.pid,
+      hostname: hostname(),
+      name: 'redis-log-transport',
+      lost: gap.lost,
+      lostFrom: from,
+      lostTo: to,
+      msg: `${gap.lost} log lines were lost between ${from} and ${to}: the buffer was full while Redis was unavailable or slow`
+    })
+    const result = await this.#publisher.publish([{ line, channels: [channel] }])
+    if (result.published > 0) return
+    if (result.rejected > 0) {
+      debug('Redis refused the notice of %d lost lines', gap.lost)
+      return
+    }
+    // Not sent (connection lost): keep the gap, joined with any lost since, for the next try.
+    debug('could not publish the notice of %d lost lines', gap.lost)
+    const since = this.#gap as Gap | undefined // set again by drops during the await
+    this.#gap = since === undefined ? gap : { lost: gap.lost + since.lost, from: gap.from, to: since.to }
+  }
+
   #drop (cause: DropCause, count: number): void {
     if (count === 0) return
+    const before = this.counters.dropped
     this.counters.dropped += count
     this.counters.droppedByCause[cause] = (this.counters.droppedByCause[cause] ?? 0) + count
+    if (Math.floor(before / DROPPED_EVENT_STEP) !== Math.floor(this.counters.dropped / DROPPED_EVENT_STEP)) {
+      this.#emit('dropped', { total: this.counters.dropped, droppedByCause: { ...this.counters.droppedByCause } })
+    }
+    if (cause === 'overflow') {
+      const now = Date.now()
+      if (this.#gap === undefined) this.#gap = { lost: count, from: now, to: now }
+      else { this.#gap.lost += count; this.#gap.to = now }
+    }
     if (cause === 'overflow' && !this.#overflowReported) {
       this.#overflowReported = true
       warn(`buffer full (${this.#options.maxBufferedLines} lines or ${this.#options.maxBufferedBytes} bytes): ` +
@@ -237,11 +344,14 @@ export class Delivery {
     if (this.#outage) return
     this.#outage = true
     this.#wake() // a reader waiting for room reads on: Redis is not taking lines now
-    warn(`cannot publish to Redis at ${this.#publisher.target}: ${error.message}. ` +
+    const hint = /WRONGPASS|NOAUTH|NOPERM/.test(error.message) ? ' (check the username, password and ACL)' : ''
+    warn(`cannot publish to Redis at ${this.#publisher.target}: ${error.message}${hint}. ` +
       `Buffering up to ${this.#options.maxBufferedLines} lines until it is back.`, this.#secrets)
   }
 
   #onReady (): void {
+    if (this.#everReady) this.counters.reconnects++
+    this.#everReady = true
     this.#overflowReported = false
     if (!this.#outage) return
     this.#outage = false

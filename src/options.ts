@@ -15,6 +15,9 @@ export const MAX_USER_ID_LENGTH = 256
 /** thread-stream waits at most 10 s for the worker at exit; the close deadline must stay safely under it. */
 export const MAX_CLOSE_TIMEOUT = 9000
 
+/** setTimeout's largest delay (about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_DELAY = 2 ** 31 - 1
+
 /** What to throw away when the buffer is full. */
 export type DropPolicy = 'oldest' | 'newest'
 
@@ -74,6 +77,25 @@ export interface RedisLogTransportOptions {
    * @default 3000
    */
   closeTimeout?: number
+  /**
+   * A line longer than this many bytes (UTF-8) is not published: it is dropped and counted with cause
+   * `'oversize'`, so one huge line can neither stall the pipeline nor blow the buffer.
+   * @default 1048576 (1 MiB)
+   */
+  maxLineBytes?: number
+  /**
+   * Milliseconds between two `'stats'` events on the transport stream; `0` sends them only when the transport
+   * closes.
+   * @default 10000
+   */
+  statsInterval?: number
+  /**
+   * Longest pause, in milliseconds, between two attempts to reconnect to Redis. The pause starts at 50 ms and
+   * doubles with each failed attempt up to this. (`redis.retryStrategy` cannot cross into the worker thread: it
+   * is a function.)
+   * @default 2000
+   */
+  maxReconnectDelay?: number
 }
 
 /** Options with every default applied, as the worker uses them. */
@@ -88,13 +110,16 @@ export interface ResolvedOptions {
   maxBufferedBytes: number
   dropPolicy: DropPolicy
   closeTimeout: number
+  maxLineBytes: number
+  statsInterval: number
+  maxReconnectDelay: number
 }
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379'
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set<keyof RedisLogTransportOptions>([
   'url', 'redis', 'channelPrefix', 'globalChannel', 'userIdKey', 'maxBatchLines', 'maxBufferedLines',
-  'maxBufferedBytes', 'dropPolicy', 'closeTimeout'
+  'maxBufferedBytes', 'dropPolicy', 'closeTimeout', 'maxLineBytes', 'statsInterval', 'maxReconnectDelay'
 ])
 
 /** pino and thread-stream add their own keys to a target's options (`$context`, `pinoWillSendConfig`). */
@@ -176,6 +201,9 @@ export function resolveOptions (input: RedisLogTransportOptions = {}, env: NodeJ
     maxBufferedLines: integer('maxBufferedLines', input.maxBufferedLines, 10_000, 1),
     maxBufferedBytes: integer('maxBufferedBytes', input.maxBufferedBytes, 16 * 1024 * 1024, 1024),
     dropPolicy,
-    closeTimeout: integer('closeTimeout', input.closeTimeout, 3000, 0, MAX_CLOSE_TIMEOUT)
+    closeTimeout: integer('closeTimeout', input.closeTimeout, 3000, 0, MAX_CLOSE_TIMEOUT),
+    maxLineBytes: integer('maxLineBytes', input.maxLineBytes, 1024 * 1024, 64),
+    statsInterval: integer('statsInterval', input.statsInterval, 10_000, 0, MAX_TIMER_DELAY),
+    maxReconnectDelay: integer('maxReconnectDelay', input.maxReconnectDelay, 2000, 1, MAX_TIMER_DELAY)
   }
 }

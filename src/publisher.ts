@@ -38,12 +38,15 @@ export class Publisher {
   // Called when the connection closes, so that a pipeline in flight does not wait for a reply that cannot come.
   readonly #onConnectionLost = new Set<() => void>()
 
-  constructor (options: Pick<ResolvedOptions, 'url' | 'redis'>, events: PublisherEvents) {
+  constructor (options: Pick<ResolvedOptions, 'url' | 'redis' | 'maxReconnectDelay'>, events: PublisherEvents) {
     this.#events = events
+    const { maxReconnectDelay } = options
     this.#redis = new RedisClient({
       // ioredis arms this timer even for a socket that never connected; 2 s (its default) would hold the
       // event loop that long after close.
       disconnectTimeout: 500,
+      // 50 ms, doubling per failed attempt, capped. Never gives up: the buffer is bounded, the wait is not.
+      retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt - 1, 20), maxReconnectDelay),
       ...options.redis,
       // The transport buffers (bounded) and re-sends itself; ioredis must not keep a second, unbounded queue.
       lazyConnect: true,

@@ -2,6 +2,7 @@
  * Worker side, pure: decides which channels one serialized pino line goes to. No I/O, no timers.
  */
 import { MAX_USER_ID_LENGTH, type ResolvedOptions } from './options'
+import type { InvalidCounts } from './stats'
 
 /** One line waiting to be published, with the channels it still has to reach (job channel first). */
 export interface Entry {
@@ -9,48 +10,78 @@ export interface Entry {
   readonly channels: readonly string[]
 }
 
-/** What `route` is configured with: a subset of the resolved options. */
-export type RouteOptions = Pick<ResolvedOptions, 'channelPrefix' | 'globalChannel' | 'userIdKey'>
+/**
+ * What the router returns for a line longer than `maxLineBytes`: not published at all. An object, because
+ * pino-abstract-transport wraps anything else, and a single one, so that telling it apart costs one comparison.
+ */
+export const OVERSIZE: Entry = Object.freeze({ line: '', channels: Object.freeze([]) })
 
-/** Routes lines: `(line) => Entry`. Never throws, whatever the line holds. */
+/** What `createRouter` is configured with: a subset of the resolved options. */
+export type RouteOptions = Pick<ResolvedOptions, 'channelPrefix' | 'globalChannel' | 'userIdKey' | 'maxLineBytes'>
+
+/** Routes lines: `(line) => Entry` (or `OVERSIZE`). Never throws, whatever the line holds. */
 export type Router = (line: string) => Entry
 
 // Whitespace or control characters would make a channel name that a viewer cannot type or that hides content.
 const UNSAFE_ID = /[\s\p{Cc}]/u
 
+/** `readUserId` found no job id: the line has none. */
+export const NO_ID = 0
+/** `readUserId` found no job id: the line is not a JSON object. */
+export const NOT_JSON_OBJECT = 1
+/** `readUserId` found no job id: the line has one that cannot name a channel. */
+export const INVALID_ID = 2
+
 /**
  * Reads the top-level job id of a line the way `JSON.parse` would: the last occurrence of the key wins (pino's own
  * precedence: call site > mixin > child binding), and a key nested inside another object does not count.
- * Returns `undefined` for a line that is not a JSON object or has no usable id.
+ * Returns the id, or a number saying why there is none.
  */
-export function readUserId (line: string, key: string): string | undefined {
+export function readUserId (line: string, key: string): string | typeof NO_ID | typeof NOT_JSON_OBJECT | typeof INVALID_ID {
   let value: unknown
   try {
     value = JSON.parse(line)
   } catch {
-    return undefined
+    return NOT_JSON_OBJECT
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
-  const id: unknown = Object.prototype.hasOwnProperty.call(value, key) ? (value as Record<string, unknown>)[key] : undefined
-  if (typeof id !== 'string' || id === '' || id.length > MAX_USER_ID_LENGTH || UNSAFE_ID.test(id)) return undefined
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return NOT_JSON_OBJECT
+  if (!Object.prototype.hasOwnProperty.call(value, key)) return NO_ID
+  const id = (value as Record<string, unknown>)[key]
+  if (typeof id !== 'string' || id === '' || id.length > MAX_USER_ID_LENGTH || UNSAFE_ID.test(id)) return INVALID_ID
   return id
+}
+
+/** True when the UTF-8 encoding of `line` is longer than `max` bytes, without encoding short lines. */
+function isOversize (line: string, max: number): boolean {
+  // A UTF-16 code unit takes 1 to 3 bytes in UTF-8.
+  if (line.length > max) return true
+  return line.length * 3 > max && Buffer.byteLength(line) > max
 }
 
 /**
  * Builds the router for a configuration. A line with a valid top-level id goes to `${channelPrefix}:${id}` and to
  * the global channel; any other line (not JSON, not an object, no id, an unusable id) goes to the global channel
- * only. A job channel that would equal the global channel is not used, so no line reaches one channel twice.
- * With `globalChannel: false`, a line without a job channel gets no channel at all.
+ * only, unchanged. A job channel that would equal the global channel is not used, so no line reaches one channel
+ * twice. With `globalChannel: false`, a line without a job channel gets no channel at all. A line over
+ * `maxLineBytes` gets `OVERSIZE`. Lines routed to the global channel because they were malformed are added to `invalid`.
  */
-export function createRouter (options: RouteOptions): Router {
-  const { channelPrefix, globalChannel, userIdKey } = options
+export function createRouter (options: RouteOptions, invalid: InvalidCounts = { notJsonObject: 0, userId: 0 }): Router {
+  const { channelPrefix, globalChannel, userIdKey, maxLineBytes } = options
   const globalOnly: readonly string[] = globalChannel === false ? [] : [globalChannel]
   return function route (line) {
+    if (isOversize(line, maxLineBytes)) return OVERSIZE
     const id = readUserId(line, userIdKey)
-    if (id === undefined) return { line, channels: globalOnly }
+    if (typeof id !== 'string') {
+      if (id === NOT_JSON_OBJECT) invalid.notJsonObject++
+      else if (id === INVALID_ID) invalid.userId++
+      return { line, channels: globalOnly }
+    }
     const job = `${channelPrefix}:${id}`
     if (globalChannel === false) return { line, channels: [job] }
-    if (job === globalChannel) return { line, channels: globalOnly }
+    if (job === globalChannel) {
+      invalid.userId++
+      return { line, channels: globalOnly }
+    }
     return { line, channels: [job, globalChannel] }
   }
 }

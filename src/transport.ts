@@ -4,14 +4,22 @@
  */
 import build from 'pino-abstract-transport'
 import type { Transform } from 'node:stream'
+import { parentPort, workerData } from 'node:worker_threads'
 import { Delivery } from './delivery'
 import { resolveOptions, type RedisLogTransportOptions } from './options'
 import { createRouter, type Entry } from './route'
+import type { EmitEvent } from './stats'
 
 /** The stream the worker hands to thread-stream; `flush()` backs `logger.flush(cb)`. */
 export type RedisLogTransportStream = Transform & {
   /** Resolves once every line received so far is published or dropped (at most `closeTimeout` ms). */
   flush: () => Promise<void>
+}
+
+/** True inside a thread-stream worker, whose parent turns `{ code: 'EVENT' }` messages into events. */
+function inThreadStreamWorker (): boolean {
+  const data = workerData as { dataBuf?: unknown, stateBuf?: unknown } | null | undefined
+  return parentPort !== null && data?.dataBuf !== undefined && data.stateBuf !== undefined
 }
 
 /**
@@ -20,7 +28,14 @@ export type RedisLogTransportStream = Transform & {
  */
 export async function createTransport (input?: RedisLogTransportOptions): Promise<RedisLogTransportStream> {
   const options = resolveOptions(input)
-  const delivery = new Delivery(options)
+  const toApplication = inThreadStreamWorker() ? parentPort : null
+  // The events go on the stream the application holds: pino.transport()'s ThreadStream in the application
+  // thread, or this stream when the transport runs in process.
+  const emit: EmitEvent = (name, payload) => {
+    toApplication?.postMessage({ code: 'EVENT', name, args: [payload] })
+    stream.emit(name, payload)
+  }
+  const delivery = new Delivery(options, emit)
 
   const stream = build(async function (source: AsyncIterable<Entry>) {
     // pino ignores backpressure: while the worker does not read, lines pile up in the application's memory. So the
@@ -31,7 +46,7 @@ export async function createTransport (input?: RedisLogTransportOptions): Promis
     }
   }, {
     // Route while splitting: each line is parsed once, and no wrapper object is made for it.
-    parseLine: createRouter(options),
+    parseLine: createRouter(options, delivery.counters.invalid),
     metadata: false,
     async close () {
       // Resolve with nothing: whatever this resolves with is taken as an error.

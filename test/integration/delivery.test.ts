@@ -14,8 +14,8 @@ import Redis from 'ioredis'
 
 function setup (options: RedisLogTransportOptions): { delivery: Delivery, send: (line: string) => void } {
   const resolved = resolveOptions(options, {})
-  const route = createRouter(resolved)
   const delivery = new Delivery(resolved)
+  const route = createRouter(resolved, delivery.counters.invalid)
   return { delivery, send: (line) => { delivery.add(route(line)) } }
 }
 
@@ -130,6 +130,7 @@ describe('delivery against a live server', () => {
       for (let i = 0; i < 200; i++) send(logLine(`after ${i}`))
       await waitFor(() => delivery.counters.published + delivery.counters.dropped === 400, 'all 400 lines accounted')
       expect(delivery.counters.published).toBe(400)
+      expect(delivery.counters.reconnects).toBe(1)
       expect(await publishCalls(restarted.url)).toBe(200) // counted by the new server process
       await delivery.close()
       expectAccounted(delivery)
@@ -191,5 +192,58 @@ describe('delivery against a live server', () => {
     await delivery.close()
     expect(delivery.counters).toMatchObject({ received: 2, published: 1, droppedByCause: { unrouted: 1 } })
     expect(sub.on('logs:global')).toEqual([])
+  })
+})
+
+describe('delivery events and notices, in process', () => {
+  it("reports 'stats' on its timer and at close, 'dropped' at each hundred and at close, and oversize lines", async () => {
+    const port = await freePort()
+    const events: Array<[string, unknown]> = []
+    const resolved = resolveOptions({ url: `redis://127.0.0.1:${port}`, maxBufferedLines: 5, statsInterval: 20, closeTimeout: 100, maxLineBytes: 200 }, {})
+    const delivery = new Delivery(resolved, (name, payload) => { events.push([name, payload]) })
+    const route = createRouter(resolved, delivery.counters.invalid)
+    for (let i = 0; i < 150; i++) delivery.add(route(logLine(`l${i}`)))
+    delivery.add(route(logLine('x'.repeat(300))))
+    delivery.add(route('not json'))
+    await waitFor(() => events.some(([name]) => name === 'stats'), 'a periodic stats event')
+    expect(events.filter(([name]) => name === 'dropped')).toEqual([['dropped', { total: 100, droppedByCause: { overflow: 100 } }]])
+    await delivery.close()
+    const closing = events.filter(([name]) => name === 'stats').at(-1)?.[1]
+    expect(closing).toEqual({
+      received: 152,
+      published: 0,
+      dropped: 152,
+      droppedByCause: { overflow: 146, oversize: 1, shutdown: 5 },
+      buffered: 0,
+      errors: expect.any(Number) as number,
+      reconnects: 0,
+      invalid: { notJsonObject: 1, userId: 0 }
+    })
+    expect(events.at(-2)).toEqual(['dropped', { total: 152, droppedByCause: { overflow: 146, oversize: 1, shutdown: 5 } }])
+    expect(warnings().match(/longer than maxLineBytes \(200 bytes\)/g)).toHaveLength(1)
+  })
+
+  it('after losing lines, tells the global channel how many and when, once, before what it kept', async () => {
+    const port = await freePort()
+    const url = `redis://127.0.0.1:${port}`
+    const { delivery, send } = setup({ url, maxBufferedLines: 10, redis: { retryStrategy: () => 300 } })
+    for (let i = 0; i < 50; i++) send(logLine(`l${i}`))
+    await waitFor(() => delivery.counters.errors > 0, 'a connection error')
+    const late = await startRedisServer({ port })
+    try {
+      const sub = await Subscriber.start(url)
+      const global = await sub.waitFor('logs:global', 11)
+      const [notice, ...kept] = global.map((l) => JSON.parse(l) as { level: number, msg: string, lost?: number, lostFrom?: string, lostTo?: string })
+      expect(notice).toMatchObject({ level: 40, lost: 40, name: 'redis-log-transport' })
+      expect(Date.parse(notice?.lostTo ?? '')).toBeGreaterThanOrEqual(Date.parse(notice?.lostFrom ?? ''))
+      expect(notice?.msg).toMatch(/^40 log lines were lost between /)
+      expect(kept.map((l) => l.msg)).toEqual(Array.from({ length: 10 }, (_, i) => `l${40 + i}`))
+      await sub.close()
+      await delivery.close()
+      // The notice is the transport's own line: not counted among the application's.
+      expect(delivery.counters).toMatchObject({ received: 50, published: 10, dropped: 40, reconnects: 0 })
+    } finally {
+      await late.stop()
+    }
   })
 })

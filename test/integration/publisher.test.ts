@@ -7,7 +7,7 @@ describe('Publisher', () => {
   it('names its target by host and port, never by URL (which may hold credentials)', async () => {
     const port = await freePort()
     const errors: Error[] = []
-    const publisher = new Publisher({ url: `redis://user:pw-secret@127.0.0.1:${port}`, redis: {} }, { onReady: () => {}, onError: (e) => { errors.push(e) } })
+    const publisher = new Publisher({ url: `redis://user:pw-secret@127.0.0.1:${port}`, redis: {}, maxReconnectDelay: 100 }, { onReady: () => {}, onError: (e) => { errors.push(e) } })
     expect(publisher.target).toBe(`127.0.0.1:${port}`)
     await waitFor(() => errors.length > 0, 'a connection error')
     // Sent while not connected: handed back for a later try, not lost and not queued inside ioredis.
@@ -19,7 +19,7 @@ describe('Publisher', () => {
   it('lets the `redis` options win over what the URL says', async () => {
     const server = await startRedisServer({ args: ['--requirepass', 'right-password'] })
     const publisher = new Publisher(
-      { url: `redis://:wrong-password@127.0.0.1:${server.port}`, redis: { password: 'right-password' } },
+      { url: `redis://:wrong-password@127.0.0.1:${server.port}`, redis: { password: 'right-password' }, maxReconnectDelay: 100 },
       { onReady: () => {}, onError: () => {} }
     )
     try {

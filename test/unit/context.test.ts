@@ -86,7 +86,7 @@ describe('job context', () => {
     expect(out.defaultType).toBe('function')
     expect(out.names).toEqual(expect.arrayContaining([
       'GLOBAL_LOG_CHANNEL', 'createUserIdMixin', 'default', 'getUserContext', 'jobIdFactory', 'userIdContext',
-      'userIdMixin', 'withUserId'
+      'userIdMixin', 'withUserId', 'closeTransport', 'flushOnSignals'
     ]))
   })
 })

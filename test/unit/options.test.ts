@@ -12,7 +12,10 @@ describe('resolveOptions', () => {
       maxBufferedLines: 10_000,
       maxBufferedBytes: 16 * 1024 * 1024,
       dropPolicy: 'oldest',
-      closeTimeout: 3000
+      closeTimeout: 3000,
+      maxLineBytes: 1024 * 1024,
+      statsInterval: 10_000,
+      maxReconnectDelay: 2000
     })
     expect(GLOBAL_LOG_CHANNEL).toBe('logs:global')
   })
@@ -26,6 +29,10 @@ describe('resolveOptions', () => {
   it('accepts globalChannel false and custom names', () => {
     const o = resolveOptions({ globalChannel: false, channelPrefix: 'app', userIdKey: 'jobId', dropPolicy: 'newest' }, {})
     expect(o).toMatchObject({ globalChannel: false, channelPrefix: 'app', userIdKey: 'jobId', dropPolicy: 'newest' })
+  })
+
+  it('accepts statsInterval 0, which turns the periodic stats off', () => {
+    expect(resolveOptions({ statsInterval: 0 }, {}).statsInterval).toBe(0)
   })
 
   it('ignores the keys pino and thread-stream add to a target\'s options', () => {
@@ -51,7 +58,11 @@ describe('resolveOptions', () => {
     ['maxBufferedBytes', 100, /expected `maxBufferedBytes` to be an integer from 1024 and up, got `100`/],
     ['dropPolicy', 'random', /expected `dropPolicy` to be `'oldest'` or `'newest'`, got a string of 6 characters/],
     ['closeTimeout', 10_000, /expected `closeTimeout` to be an integer from 0 to 9000, got `10000` \(number\)/],
-    ['closeTimeout', () => 1, /expected `closeTimeout` .* got a function/]
+    ['closeTimeout', () => 1, /expected `closeTimeout` .* got a function/],
+    ['maxLineBytes', 10, /expected `maxLineBytes` to be an integer from 64 and up, got `10` \(number\)/],
+    ['statsInterval', -1, /expected `statsInterval` to be an integer from 0 to 2147483647, got `-1` \(number\)/],
+    ['statsInterval', 2 ** 31, /expected `statsInterval` to be an integer from 0 to 2147483647, got `2147483648`/],
+    ['maxReconnectDelay', 0, /expected `maxReconnectDelay` to be an integer from 1 to 2147483647, got `0` \(number\)/]
   ]
 
   it.each(cases)('rejects a bad `%s` with a TypeError naming it', (name, value, message) => {

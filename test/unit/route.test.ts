@@ -1,6 +1,20 @@
-import { createRouter, readUserId } from '../../src/route'
+import { createRouter, readUserId, NO_ID, OVERSIZE, type RouteOptions, type Router, type Entry } from '../../src/route'
+import type { InvalidCounts } from '../../src/stats'
 
-const route = createRouter({ channelPrefix: 'logs', globalChannel: 'logs:global', userIdKey: 'userId' })
+const defaults: RouteOptions = { channelPrefix: 'logs', globalChannel: 'logs:global', userIdKey: 'userId', maxLineBytes: 1024 }
+let invalid: InvalidCounts
+let router: Router
+beforeEach(() => {
+  invalid = { notJsonObject: 0, userId: 0 }
+  router = createRouter(defaults, invalid)
+})
+
+/** Routes a line that is expected to be published. */
+function route (line: string, using = router): Entry {
+  const routed = using(line)
+  if (routed === OVERSIZE) throw new Error('refused as oversize')
+  return routed
+}
 
 describe('route', () => {
   it('sends a line with a top-level userId to its job channel and the global channel, job first', () => {
@@ -8,8 +22,10 @@ describe('route', () => {
     expect(route(line)).toEqual({ line, channels: ['logs:job_1', 'logs:global'] })
   })
 
-  it('sends a line without userId to the global channel only', () => {
+  it('sends a line without userId to the global channel only, and does not count it as invalid', () => {
     expect(route('{"level":30,"msg":"hi"}').channels).toEqual(['logs:global'])
+    expect(readUserId('{"level":30}', 'userId')).toBe(NO_ID)
+    expect(invalid).toEqual({ notJsonObject: 0, userId: 0 })
   })
 
   it('keeps the line exactly as given', () => {
@@ -25,7 +41,7 @@ describe('route', () => {
 
   it('ignores a userId nested inside another object or in a string', () => {
     expect(route('{"req":{"userId":"nested"},"msg":"\\"userId\\":\\"fake\\""}').channels).toEqual(['logs:global'])
-    expect(route('{"userId":{"userId":"deep"}}').channels).toEqual(['logs:global'])
+    expect(route('{"userId2":{"userId":"deep"}}').channels).toEqual(['logs:global'])
   })
 
   it('accepts unicode ids', () => {
@@ -37,33 +53,51 @@ describe('route', () => {
     ['an array', '["userId","x"]'],
     ['a string', '"hello"'],
     ['null', 'null'],
+    ['a truncated object', '{"userId":"x"']
+  ])('publishes %s unchanged to the global channel only and counts it', (_what, line) => {
+    expect(route(line)).toEqual({ line, channels: ['logs:global'] })
+    expect(invalid).toEqual({ notJsonObject: 1, userId: 0 })
+  })
+
+  it.each([
     ['a number id', '{"userId":42}'],
+    ['an object id', '{"userId":{"userId":"deep"}}'],
     ['an empty id', '{"userId":""}'],
     ['an id with a space', '{"userId":"a b"}'],
     ['an id with a control character', '{"userId":"a\\u0000b"}'],
     ['an id with a newline', '{"userId":"a\\nb"}'],
     ['an id too long', `{"userId":"${'x'.repeat(257)}"}`],
-    ['an inherited key only', '{"__proto__":{"userId":"x"}}']
-  ])('sends %s to the global channel only', (_what, line) => {
+    ['an id naming the global channel', '{"userId":"global"}']
+  ])('sends a line with %s to the global channel only, once, and counts it', (_what, line) => {
     expect(route(line)).toEqual({ line, channels: ['logs:global'] })
+    expect(invalid).toEqual({ notJsonObject: 0, userId: 1 })
+  })
+
+  it('does not take an inherited key for an id', () => {
+    expect(route('{"__proto__":{"userId":"x"}}').channels).toEqual(['logs:global'])
   })
 
   it('accepts an id of exactly the maximum length', () => {
     expect(readUserId(`{"userId":"${'x'.repeat(256)}"}`, 'userId')).toHaveLength(256)
   })
 
-  it('never sends a line twice to one channel when the job channel equals the global one', () => {
-    expect(route('{"userId":"global"}').channels).toEqual(['logs:global'])
+  it('refuses a line over maxLineBytes, measured in UTF-8 bytes, and takes one at the limit', () => {
+    const at = `{"msg":"${'x'.repeat(1024 - 10)}"}`
+    expect(Buffer.byteLength(at)).toBe(1024)
+    expect(route(at).channels).toEqual(['logs:global'])
+    expect(router(`{"msg":"${'x'.repeat(1024)}"}`)).toBe(OVERSIZE)
+    // 400 characters of 3 bytes each: short in UTF-16, too long in UTF-8.
+    expect(router(`{"msg":"${'€'.repeat(400)}"}`)).toBe(OVERSIZE)
   })
 
   it('uses the configured prefix and key', () => {
-    const custom = createRouter({ channelPrefix: 'app', globalChannel: 'all', userIdKey: 'jobId' })
-    expect(custom('{"jobId":"7","userId":"ignored"}').channels).toEqual(['app:7', 'all'])
+    const custom = createRouter({ ...defaults, channelPrefix: 'app', globalChannel: 'all', userIdKey: 'jobId' })
+    expect(route('{"jobId":"7","userId":"ignored"}', custom).channels).toEqual(['app:7', 'all'])
   })
 
   it('with globalChannel false, publishes job lines to their channel and other lines nowhere', () => {
-    const jobsOnly = createRouter({ channelPrefix: 'logs', globalChannel: false, userIdKey: 'userId' })
-    expect(jobsOnly('{"userId":"j"}').channels).toEqual(['logs:j'])
-    expect(jobsOnly('{"msg":"x"}').channels).toEqual([])
+    const jobsOnly = createRouter({ ...defaults, globalChannel: false })
+    expect(route('{"userId":"j"}', jobsOnly).channels).toEqual(['logs:j'])
+    expect(route('{"msg":"x"}', jobsOnly).channels).toEqual([])
   })
 })

@@ -1,0 +1,83 @@
+/**
+ * The shutdown helpers' own logic, against a stand-in for pino's ThreadStream (the real one, with real signals,
+ * is exercised in test/integration/exit.test.ts and events.test.ts).
+ */
+import { EventEmitter } from 'node:events'
+import { closeTransport, flushOnSignals, type TransportStream } from '../../src/shutdown'
+import type { TransportStats } from '../../src/stats'
+
+const STATS: TransportStats = {
+  received: 1, published: 1, dropped: 0, droppedByCause: {}, buffered: 0, errors: 0, reconnects: 0, invalid: { notJsonObject: 0, userId: 0 }
+}
+
+/** Closes like a ThreadStream: the worker sends its closing stats, then the stream emits 'close'. */
+function fakeStream (behaviour: 'closes' | 'hangs' | 'closed' = 'closes'): TransportStream & { ends: number } {
+  const stream = Object.assign(new EventEmitter(), {
+    ends: 0,
+    closed: behaviour === 'closed',
+    end () {
+      stream.ends++
+      if (behaviour !== 'closes') return
+      setImmediate(() => { stream.emit('stats', STATS); stream.emit('close') })
+    }
+  })
+  return stream
+}
+
+describe('closeTransport', () => {
+  it('ends the stream once and resolves with the closing stats, for every caller', async () => {
+    const stream = fakeStream()
+    const [a, b] = await Promise.all([closeTransport(stream), closeTransport(stream)])
+    expect(a).toEqual(STATS)
+    expect(b).toBe(a)
+    expect(stream.ends).toBe(1)
+  })
+
+  it('resolves with undefined for a stream closed already, and after the timeout for one that never closes', async () => {
+    expect(await closeTransport(fakeStream('closed'))).toBeUndefined()
+    expect(await closeTransport(fakeStream('hangs'), { timeout: 20 })).toBeUndefined()
+  })
+})
+
+describe('flushOnSignals', () => {
+  let kill: jest.SpyInstance
+  beforeEach(() => { kill = jest.spyOn(process, 'kill').mockImplementation(() => true) })
+  afterEach(() => { kill.mockRestore() })
+
+  it('closes the transport on the signal, then raises it again when nobody else handles it', async () => {
+    const stream = fakeStream()
+    const before = process.listenerCount('SIGUSR2')
+    flushOnSignals(stream, { signals: ['SIGUSR2'] })
+    expect(process.listenerCount('SIGUSR2')).toBe(before + 1)
+    process.emit('SIGUSR2', 'SIGUSR2')
+    expect(process.listenerCount('SIGUSR2')).toBe(before) // a second signal is not caught
+    await closeTransport(stream)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(stream.ends).toBe(1)
+    expect(kill).toHaveBeenCalledWith(process.pid, 'SIGUSR2')
+  })
+
+  it('leaves the exit to the application when it has its own handler', async () => {
+    const stream = fakeStream()
+    const own = jest.fn()
+    process.on('SIGUSR2', own)
+    try {
+      flushOnSignals(stream, { signals: ['SIGUSR2'] })
+      process.emit('SIGUSR2', 'SIGUSR2')
+      await closeTransport(stream)
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(own).toHaveBeenCalled()
+      expect(kill).not.toHaveBeenCalled()
+    } finally {
+      process.off('SIGUSR2', own)
+    }
+  })
+
+  it('returns a function that removes its handlers', () => {
+    const before = process.listenerCount('SIGTERM')
+    const remove = flushOnSignals(fakeStream())
+    expect(process.listenerCount('SIGTERM')).toBe(before + 1)
+    remove()
+    expect(process.listenerCount('SIGTERM')).toBe(before)
+  })
+})
