@@ -1,0 +1,62 @@
+/**
+ * Lines that are not what pino writes, written straight into the real worker's stream: each is published to the
+ * global channel only, unchanged and once, or (too long) dropped and counted; nothing stalls, nothing crashes.
+ */
+import pino from 'pino'
+import { startRedisServer, type RedisServer } from '../../scripts/redis-server'
+import { closeTransport } from '../../src/shutdown'
+import type { TransportStats } from '../../src/stats'
+import { accounted } from '../helpers/app'
+import { BUILT_ENTRY } from '../helpers/paths'
+import { Subscriber } from '../helpers/subscriber'
+import { once } from '../helpers/wait'
+
+describe('bad input, through the worker', () => {
+  let server: RedisServer
+  let sub: Subscriber
+  beforeAll(async () => { server = await startRedisServer() })
+  afterAll(async () => { await server.stop() })
+  beforeEach(async () => { sub = await Subscriber.start(server.url) })
+  afterEach(async () => { await sub.close() })
+
+  it('publishes malformed lines and unusable ids to the global channel only, once, unchanged, and counts them', async () => {
+    const transport = pino.transport({ target: BUILT_ENTRY, options: { url: server.url, maxLineBytes: 1024, statsInterval: 0 } })
+    await once(transport, 'ready')
+    const notObjects = ['plain text, not JSON', '[1,2,"userId"]', '"a string"', '{"userId":"cut short"']
+    const badIds = [
+      '{"userId":42,"msg":"number"}',
+      '{"userId":"","msg":"empty"}',
+      '{"userId":"has space","msg":"space"}',
+      '{"userId":"tab\\there","msg":"control"}',
+      `{"userId":"${'x'.repeat(257)}","msg":"too long"}`,
+      '{"userId":"global","msg":"names the global channel"}'
+    ]
+    const oversize = `{"userId":"big","msg":"${'€'.repeat(400)}"}` // 1 200 bytes in UTF-8
+    const good = '{"userId":"fine","msg":"a good line after them"}'
+    for (const line of [...notObjects, ...badIds, oversize, good]) transport.write(line + '\n')
+
+    const stats = accounted(await closeTransport(transport) as TransportStats)
+    expect(stats).toMatchObject({
+      received: 12,
+      published: 11,
+      dropped: 1,
+      droppedByCause: { oversize: 1 },
+      invalid: { notJsonObject: 4, userId: 6 }
+    })
+    expect(await sub.waitFor('logs:global', 11)).toEqual([...notObjects, ...badIds, good])
+    expect(sub.on('logs:fine')).toEqual([good])
+    const channels = new Set(sub.messages.map((m) => m.channel))
+    expect([...channels].sort()).toEqual(['logs:fine', 'logs:global'])
+  })
+
+  it('drops a line of several megabytes (default maxLineBytes) without stalling the lines behind it', async () => {
+    const transport = pino.transport({ target: BUILT_ENTRY, options: { url: server.url, statsInterval: 0 } })
+    const logger = pino(transport)
+    await once(transport, 'ready')
+    logger.info({ blob: 'y'.repeat(3 * 1024 * 1024) }, 'huge')
+    logger.info('after the huge one')
+    expect((JSON.parse((await sub.waitFor('logs:global', 1))[0] as string) as { msg: string }).msg).toBe('after the huge one')
+    const stats = accounted(await closeTransport(transport) as TransportStats)
+    expect(stats).toMatchObject({ received: 2, published: 1, droppedByCause: { oversize: 1 } })
+  })
+})
