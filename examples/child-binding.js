@@ -2,7 +2,8 @@
 // Child binding: logger.child({ userId: 'job_42' }) sends that logger's lines to logs:job_42, no context needed.
 // A userId at the call site wins over the binding, as in pino. Run: node examples/child-binding.js
 const pino = require('pino')
-const { url, startViewer, endTransport } = require('./support')
+const { closeTransport } = require('redis-log-transport')
+const { url, startViewer } = require('./support')
 
 const transport = pino.transport({ target: 'redis-log-transport', options: { url } })
 const logger = pino(transport)
@@ -12,7 +13,7 @@ async function main () {
   const jobLogger = logger.child({ userId: 'job_42' })
   jobLogger.info('bound to job_42')
   jobLogger.info({ userId: 'job_43' }, 'the call site overrides the binding: job_43')
-  await endTransport(transport)
+  await closeTransport(transport)
   await viewer.stop(2 * 2)
 }
 

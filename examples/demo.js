@@ -4,7 +4,7 @@
 // redis-server on a free loopback port and stops it at the end.
 const pino = require('pino')
 const Redis = require('ioredis').default
-const { userIdMixin, withUserId, jobIdFactory } = require('redis-log-transport')
+const { userIdMixin, withUserId, jobIdFactory, closeTransport } = require('redis-log-transport')
 const { startRedisServer } = require('../scripts/redis-server')
 
 const LEVELS = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }
@@ -48,8 +48,9 @@ async function main () {
     const deadline = Date.now() + DEADLINE_MS
     while (received < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
 
-    await new Promise((resolve) => { transport.once('close', resolve); transport.end() })
-    console.log(`received ${received} of ${expected} expected messages from Redis`)
+    const stats = await closeTransport(transport)
+    console.log(`received ${received} of ${expected} expected messages from Redis ` +
+      `(the transport published ${stats.published} of ${stats.received} lines, dropped ${stats.dropped})`)
     if (received < expected) process.exitCode = 1
   } finally {
     viewer.disconnect()

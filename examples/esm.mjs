@@ -1,10 +1,10 @@
 // ESM: the same API through `import`; the default export is the transport factory pino's worker runs.
 // Run: node examples/esm.mjs
 import pino from 'pino'
-import redisLogTransport, { userIdMixin, withUserId, jobIdFactory, GLOBAL_LOG_CHANNEL } from 'redis-log-transport'
+import redisLogTransport, { userIdMixin, withUserId, jobIdFactory, closeTransport, GLOBAL_LOG_CHANNEL } from 'redis-log-transport'
 import support from './support.js'
 
-const { url, startViewer, endTransport } = support
+const { url, startViewer } = support
 console.log(`factory: ${typeof redisLogTransport}, global channel: ${GLOBAL_LOG_CHANNEL}`)
 
 const transport = pino.transport({ target: 'redis-log-transport', options: { url } })
@@ -12,5 +12,5 @@ const logger = pino({ mixin: userIdMixin }, transport)
 
 const viewer = await startViewer()
 withUserId(jobIdFactory('esm'), () => logger.info('logged from an ES module'))
-await endTransport(transport)
+await closeTransport(transport)
 await viewer.stop(2)

@@ -2,8 +2,8 @@
 // Job context: code run inside withUserId(jobIdFactory('task'), fn) logs to logs:task_<uuid> (and logs:global),
 // across awaits and timers, with no logger passed around. Run: REDIS_URL=redis://127.0.0.1:6379 node examples/job-context.js
 const pino = require('pino')
-const { userIdMixin, withUserId, jobIdFactory, getUserContext } = require('redis-log-transport')
-const { url, startViewer, endTransport } = require('./support')
+const { userIdMixin, withUserId, jobIdFactory, getUserContext, closeTransport } = require('redis-log-transport')
+const { url, startViewer } = require('./support')
 
 const transport = pino.transport({ target: 'redis-log-transport', options: { url } })
 const logger = pino({ mixin: userIdMixin }, transport)
@@ -19,7 +19,7 @@ async function main () {
   const job = jobIdFactory('task')
   await withUserId(job, resizeImages)
   logger.info('outside the job: logs:global only')
-  await endTransport(transport)
+  await closeTransport(transport)
   await viewer.stop(2 * 2 + 1)
 }
 

@@ -2,8 +2,8 @@
 // Several targets in one worker: Redis for the live view, pino-pretty on stdout for the terminal.
 // Run: node examples/multiple-targets.js
 const pino = require('pino')
-const { userIdMixin, withUserId } = require('redis-log-transport')
-const { url, startViewer, endTransport } = require('./support')
+const { userIdMixin, withUserId, closeTransport } = require('redis-log-transport')
+const { url, startViewer } = require('./support')
 
 const transport = pino.transport({
   targets: [
@@ -16,7 +16,7 @@ const logger = pino({ mixin: userIdMixin }, transport)
 async function main () {
   const viewer = await startViewer()
   withUserId('job_multi', () => logger.info('printed by pino-pretty and published to logs:job_multi'))
-  await endTransport(transport)
+  await closeTransport(transport)
   await viewer.stop(2)
 }
 

@@ -1,5 +1,5 @@
 'use strict'
-// Shared by the examples: the Redis URL, a viewer that prints what arrives on `logs:*`, and a clean end.
+// Shared by the examples: the Redis URL, and a viewer that prints what arrives on `logs:*`.
 const Redis = require('ioredis').default
 
 const url = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
@@ -26,9 +26,4 @@ async function startViewer () {
   }
 }
 
-/** Ends a pino transport and waits until its worker has published everything and closed. */
-function endTransport (transport) {
-  return new Promise((resolve) => { transport.once('close', resolve); transport.end() })
-}
-
-module.exports = { url, startViewer, endTransport }
+module.exports = { url, startViewer }

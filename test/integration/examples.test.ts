@@ -27,6 +27,7 @@ describe('examples', () => {
     ['job-context.js', [/^logs:task_[0-9a-f-]{36} +resizing images$/m, /^logs:global +outside the job/m]],
     ['child-binding.js', [/^logs:job_42 +bound to job_42$/m, /^logs:job_43 +the call site overrides/m]],
     ['multiple-targets.js', [/INFO .*printed by pino-pretty/, /^logs:job_multi +printed by pino-pretty/m]],
+    ['shutdown-and-stats.js', [/^logs:job_shutdown +step 3 of 3$/m, /^closing figures: received 3, published 3, dropped 0$/m]],
     ['esm.mjs', [/factory: function, global channel: logs:global/, /^logs:esm_[0-9a-f-]{36} +logged from an ES module$/m]]
   ])('%s runs and shows its lines arriving from Redis', async (file, patterns) => {
     const result = await run(file as string, { ...process.env, REDIS_URL: server.url })
