@@ -9,7 +9,10 @@ export interface RedisServer {
   restart (): Promise<RedisServer>
 }
 
-export function startRedisServer (options?: { port?: number, args?: string[] }): Promise<RedisServer>
+/** Paths of the PEM files of a TLS-only server. */
+export interface ServerCertificates { cert: string, key: string, ca: string }
+
+export function startRedisServer (options?: { port?: number, args?: string[], tls?: ServerCertificates }): Promise<RedisServer>
 export function freePort (): Promise<number>
 export function hasRedisServer (): boolean
-export function waitForPing (port: number, timeoutMs: number): Promise<void>
+export function waitForPing (port: number, timeoutMs: number, useTls?: boolean): Promise<void>

@@ -3,6 +3,7 @@
 // It never touches any other server: it only stops the process it started.
 const { spawn, execFileSync } = require('node:child_process')
 const net = require('node:net')
+const tls = require('node:tls')
 
 /** A free TCP port on 127.0.0.1, as the OS hands it out. */
 function freePort () {
@@ -28,16 +29,19 @@ function hasRedisServer () {
 }
 
 /**
- * Resolves once something accepts TCP connections on the port and answers PING (a server that wants a password
- * answers NOAUTH, which counts), or rejects after `timeoutMs`.
+ * Resolves once something accepts connections on the port and answers PING (a server that wants a password
+ * answers NOAUTH, which counts), or rejects after `timeoutMs`. With `useTls`, it speaks TLS without checking the
+ * certificate (this only asks whether the server is up).
  */
-async function waitForPing (port, timeoutMs) {
+async function waitForPing (port, timeoutMs, useTls = false) {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const ok = await new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1')
+      const socket = useTls
+        ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false })
+        : net.connect(port, '127.0.0.1')
       socket.setTimeout(500)
-      socket.once('connect', () => socket.write('PING\r\n'))
+      socket.once(useTls ? 'secureConnect' : 'connect', () => socket.write('PING\r\n'))
       socket.once('data', (data) => { socket.destroy(); resolve(/^(\+PONG|-NOAUTH)/.test(String(data))) })
       socket.once('error', () => resolve(false))
       socket.once('timeout', () => { socket.destroy(); resolve(false) })
@@ -50,19 +54,24 @@ async function waitForPing (port, timeoutMs) {
 
 /**
  * Starts `redis-server` on a free (or the given) loopback port. Extra arguments are passed on (for example
- * `['--requirepass', 'secret']`). Returns `{ port, url, stop(), restart() }`.
+ * `['--requirepass', 'secret']`). With `tls: { cert, key, ca }` (file paths) it listens for TLS only and its url
+ * is `rediss://`. Returns `{ port, url, stop(), restart() }`.
  */
-async function startRedisServer ({ port, args = [] } = {}) {
+async function startRedisServer ({ port, args = [], tls: certificates } = {}) {
   if (!hasRedisServer()) {
     throw new Error('redis-server was not found on the PATH: install it (Debian: apt-get install -y redis-server) or set REDIS_URL')
   }
   const server = {
     port: port ?? await freePort(),
-    get url () { return `redis://127.0.0.1:${this.port}` },
+    get url () { return `${certificates === undefined ? 'redis' : 'rediss'}://127.0.0.1:${this.port}` },
     process: undefined,
     async start () {
+      const listen = certificates === undefined
+        ? ['--port', String(this.port)]
+        : ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', certificates.cert,
+            '--tls-key-file', certificates.key, '--tls-ca-cert-file', certificates.ca, '--tls-auth-clients', 'no']
       const child = spawn('redis-server', [
-        '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+        ...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
         '--daemonize', 'no', '--loglevel', 'warning', ...args
       ], { stdio: ['ignore', 'ignore', 'pipe'] })
       let stderr = ''
@@ -71,7 +80,7 @@ async function startRedisServer ({ port, args = [] } = {}) {
       this.process = child
       this.exited = exited
       await Promise.race([
-        waitForPing(this.port, 10_000),
+        waitForPing(this.port, 10_000, certificates !== undefined),
         exited.then((code) => { throw new Error(`redis-server exited with code ${code}: ${stderr.trim()}`) })
       ])
       return this

@@ -1,0 +1,57 @@
+/**
+ * TLS, through the real worker in a child application, against a TLS-only redis-server with a certificate made at
+ * test time: `rediss://` with the right CA delivers; a CA that does not match fails clearly, once, without a crash.
+ */
+import Redis from 'ioredis'
+import { startRedisServer, type RedisServer } from '../../scripts/redis-server'
+import { App, accounted } from '../helpers/app'
+import { makeCertificates, type Certificates } from '../helpers/certificates'
+import { waitFor } from '../helpers/wait'
+
+describe('TLS, through the worker', () => {
+  let certificates: Certificates
+  let server: RedisServer
+  let app: App | undefined
+  beforeAll(async () => {
+    certificates = makeCertificates()
+    server = await startRedisServer({ tls: certificates.server })
+  })
+  afterAll(async () => {
+    await server.stop()
+    certificates.remove()
+  })
+  afterEach(() => { app?.kill('SIGKILL'); app = undefined })
+
+  it('publishes over rediss:// with the CA passed as a string', async () => {
+    expect(server.url).toMatch(/^rediss:\/\//)
+    const sub = new Redis(server.url, { tls: { ca: certificates.caPem } })
+    const messages: string[] = []
+    sub.on('message', (_channel: string, message: string) => { messages.push(message) })
+    try {
+      await sub.subscribe('logs:tls')
+      app = await App.start({ url: server.url, redis: { tls: { ca: certificates.caPem } }, statsInterval: 0 })
+      await app.send({ log: 20, userId: 'tls' })
+      await waitFor(() => messages.length === 20, '20 lines over TLS')
+      expect(messages.map((m) => (JSON.parse(m) as { i: number }).i)).toEqual(Array.from({ length: 20 }, (_, i) => i))
+      expect(accounted(await app.close())).toMatchObject({ received: 20, published: 20 })
+      expect(app.stderr).toBe('')
+    } finally {
+      sub.disconnect()
+    }
+  })
+
+  it('a CA that did not sign the server certificate: one clear warning, lines counted, no crash', async () => {
+    app = await App.start({
+      url: server.url, redis: { tls: { ca: certificates.otherCaPem } }, statsInterval: 50, maxReconnectDelay: 50, closeTimeout: 300
+    })
+    await app.send({ log: 10 })
+    await app.waitForStats((s) => s.errors >= 3, 'several failed handshakes')
+    const stats = accounted(await app.close())
+    expect(stats).toMatchObject({ received: 10, published: 0, droppedByCause: { shutdown: 10 } })
+    const warnings = app.stderr.split('\n').filter((l) => l.includes('cannot publish'))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(new RegExp(`^redis-log-transport: cannot publish to Redis at 127\\.0\\.0\\.1:${server.port}: .*(certificate|self.signed)`, 'i'))
+    expect(app.events.some((e) => e.event === 'error')).toBe(false)
+    expect((await app.exit()).code).toBe(0)
+  })
+})
