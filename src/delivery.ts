@@ -7,8 +7,8 @@
  * (a lone line goes out at once); lines arriving while a pipeline is in flight wait and leave together in the
  * next one. One pipeline is in flight at a time, so order is kept on every channel.
  */
-import { hostname } from 'node:os'
 import { LineQueue } from './buffer'
+import { gapNotice, type Gap } from './notice'
 import type { ResolvedOptions } from './options'
 import { Publisher } from './publisher'
 import { OVERSIZE, type Entry } from './route'
@@ -34,19 +34,10 @@ const MAX_DISTINCT_WARNINGS = 20
 const DROPPED_EVENT_STEP = 100
 /** While lines keep being lost, one notice of the loss a second at most. */
 const NOTICE_INTERVAL_MS = 1000
-/** pino's number for the warn level, used for the line that tells a viewer about lost lines. */
-const WARN_LEVEL = 40
 
 type DeliveryOptions = Pick<ResolvedOptions, 'url' | 'redis' | 'maxBatchLines' | 'maxBufferedLines' |
 'maxBufferedBytes' | 'dropPolicy' | 'closeTimeout' | 'statsInterval' | 'maxReconnectDelay' | 'globalChannel' |
 'maxLineBytes'>
-
-/** Lines lost to overflow since the last notice: how many, and between which times. */
-interface Gap {
-  lost: number
-  from: number
-  to: number
-}
 
 export class Delivery {
   readonly counters: Counters = {
@@ -275,20 +266,7 @@ export class Delivery {
     this.#lastNotice = Date.now()
     const channel = this.#options.globalChannel
     if (channel === false) return
-    const from = new Date(gap.from).toISOString()
-    const to = new Date(gap.to).toISOString()
-    const line = JSON.stringify({
-      level: WARN_LEVEL,
-      time: Date.now(),
-      pid: process.pid,
-      hostname: hostname(),
-      name: 'redis-log-transport',
-      lost: gap.lost,
-      lostFrom: from,
-      lostTo: to,
-      msg: `${gap.lost} log lines were lost between ${from} and ${to}: the buffer was full while Redis was unavailable or slow`
-    })
-    const result = await this.#publisher.publish([{ line, channels: [channel] }])
+    const result = await this.#publisher.publish([{ line: gapNotice(gap, Date.now()), channels: [channel] }])
     if (result.published > 0) return
     if (result.rejected > 0) {
       debug('Redis refused the notice of %d lost lines', gap.lost)
@@ -308,17 +286,23 @@ export class Delivery {
     if (Math.floor(before / DROPPED_EVENT_STEP) !== Math.floor(this.counters.dropped / DROPPED_EVENT_STEP)) {
       this.#emit('dropped', { total: this.counters.dropped, droppedByCause: { ...this.counters.droppedByCause } })
     }
-    if (cause === 'overflow') {
-      const now = Date.now()
-      if (this.#gap === undefined) this.#gap = { lost: count, from: now, to: now }
-      else { this.#gap.lost += count; this.#gap.to = now }
+    if (cause === 'overflow') this.#noteOverflow(count)
+    this.#wake()
+  }
+
+  /** Remembers the loss for the notice to viewers, and warns on stderr once per outage. */
+  #noteOverflow (count: number): void {
+    const now = Date.now()
+    if (this.#gap === undefined) this.#gap = { lost: count, from: now, to: now }
+    else {
+      this.#gap.lost += count
+      this.#gap.to = now
     }
-    if (cause === 'overflow' && !this.#overflowReported) {
+    if (!this.#overflowReported) {
       this.#overflowReported = true
       warn(`buffer full (${this.#options.maxBufferedLines} lines or ${this.#options.maxBufferedBytes} bytes): ` +
         `dropping the ${this.#options.dropPolicy} lines until Redis catches up.`, this.#secrets)
     }
-    this.#wake()
   }
 
   #isSettled (count: number): boolean {
