@@ -1,0 +1,256 @@
+'use strict'
+// The benchmark suite (`npm run bench`): starts a private redis-server, runs each scenario with its variants
+// alternated (A B A B ...), and writes the medians to BENCHMARKS.md with the machine, the versions and the command.
+// Options: --runs N (default 5), --only burst,watched,latency,elu,outage, --quick (1 run, short phases; not for
+// BENCHMARKS.md), --out FILE (default BENCHMARKS.md).
+const { spawn, execFileSync } = require('node:child_process')
+const { writeFileSync, readFileSync } = require('node:fs')
+const os = require('node:os')
+const { join } = require('node:path')
+const Redis = require('ioredis').default
+const { startRedisServer } = require('../scripts/redis-server')
+
+const args = process.argv.slice(2)
+const flag = (name, fallback) => { const i = args.indexOf(name); return i === -1 ? fallback : args[i + 1] }
+const quick = args.includes('--quick')
+const RUNS = quick ? 1 : Number(flag('--runs', '5'))
+const ONLY = flag('--only', 'burst,watched,latency,elu,outage').split(',')
+const OUT = flag('--out', join(__dirname, '..', 'BENCHMARKS.md'))
+const APPS = join(__dirname, 'apps')
+const BURST_LINES = 200_000
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2 }
+const now = () => performance.timeOrigin + performance.now()
+const log = (...parts) => { process.stderr.write(parts.join(' ') + '\n') }
+
+/** Runs a node script to its end; resolves with stdout's last line parsed as JSON, and the wall time. */
+function runNode (script, scriptArgs, { timeoutMs = 600_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = now()
+    const child = spawn(process.execPath, [join(APPS, script), ...scriptArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c) => { stdout += c })
+    child.stderr.on('data', (c) => { stderr += c })
+    const timer = setTimeout(() => { child.kill('SIGKILL') }, timeoutMs)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      const wallMs = now() - started
+      const last = stdout.trim().split('\n').pop()
+      if (code !== 0) return reject(new Error(`${script} ${scriptArgs[0]} exited ${code}: ${stderr.slice(-500)}`))
+      try { resolve({ wallMs, result: JSON.parse(last), stderr }) } catch { reject(new Error(`${script}: no result; ${stderr.slice(-500)}`)) }
+    })
+  })
+}
+
+/** Starts the viewer process and resolves once it is subscribed; `.done` resolves with its report. */
+function startSubscriber (url, channel, expected, idleMs = 3000) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(APPS, 'subscriber.js'), url, channel, String(expected), String(idleMs)], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let stdout = ''
+    const done = new Promise((resolveDone) => { child.once('exit', () => { resolveDone(JSON.parse(stdout.trim().split('\n').pop())) }) })
+    child.stdout.on('data', (c) => {
+      stdout += c
+      if (stdout.startsWith('ready\n')) { stdout = stdout.slice(6); resolve({ done, child }) }
+    })
+  })
+}
+
+async function publishCalls (url) {
+  const redis = new Redis(url)
+  try {
+    const m = /cmdstat_publish:calls=(\d+)/.exec(await redis.info('commandstats'))
+    return m === null ? 0 : Number(m[1])
+  } finally { redis.disconnect() }
+}
+
+// --- scenarios --------------------------------------------------------------------------------------------
+
+async function burst (server) {
+  const lines = quick ? 20_000 : BURST_LINES
+  const variants = [
+    ['pino/file', 0], ['no-op transport', 0], ['redis-log-transport', 2], ['naive transport', 2], ['winston-redis', 1]
+  ]
+  const samples = Object.fromEntries(variants.map(([v]) => [v, { wall: [], cpu: [] }]))
+  for (let run = 0; run < RUNS; run++) {
+    for (const [variant, publishesPerLine] of variants) {
+      const before = await publishCalls(server.url)
+      const { wallMs, result } = await runNode('burst.js', [variant, server.url, String(lines)])
+      const published = await publishCalls(server.url) - before
+      if (published !== publishesPerLine * lines) throw new Error(`${variant}: ${published} PUBLISH for ${lines} lines`)
+      samples[variant].wall.push(wallMs)
+      samples[variant].cpu.push(result.cpuMs)
+      log(`burst ${variant} run ${run + 1}: ${wallMs.toFixed(0)} ms wall, ${result.cpuMs.toFixed(0)} ms CPU, ${published} PUBLISH verified`)
+    }
+  }
+  const floor = median(samples['pino/file'].wall)
+  return {
+    title: `Burst: ${lines.toLocaleString('en')} lines of about 150 bytes with a child \`userId\`, then exit`,
+    note: 'Whole-process wall and CPU time (CPU of all threads, read after the transport closed). Every line was ' +
+      'verified as published with `INFO commandstats` (2 PUBLISH per line for the pino transports, 1 for winston-redis, ' +
+      'which also runs LPUSH and LTRIM per line).',
+    head: ['variant', 'wall ms (median)', 'CPU ms (median)', '× pino/file wall'],
+    rows: variants.map(([v]) => [v, median(samples[v].wall).toFixed(0), median(samples[v].cpu).toFixed(0), (median(samples[v].wall) / floor).toFixed(2)]),
+    samples
+  }
+}
+
+async function watched (server) {
+  const lines = quick ? 20_000 : BURST_LINES
+  const payload = JSON.stringify({ level: 30, time: Date.now(), pid: 1, hostname: 'bench', userId: 'job_bench_0001', i: 0, msg: 'request handled by the image resizer with the usual parameters' })
+  const samples = { 'redis-log-transport': [], 'ceiling: redis-benchmark': [] }
+  const rate = (r) => r.count / ((r.lastAt - r.firstAt) / 1000)
+  for (let run = 0; run < RUNS; run++) {
+    {
+      const { done } = await startSubscriber(server.url, 'logs:global', lines)
+      await runNode('burst.js', ['redis-log-transport', server.url, String(lines)])
+      const r = await done
+      if (r.count !== lines) throw new Error(`watched: the viewer got ${r.count} of ${lines}`)
+      samples['redis-log-transport'].push(rate(r))
+      log(`watched transport run ${run + 1}: ${rate(r).toFixed(0)} lines/s`)
+    }
+    {
+      const { done } = await startSubscriber(server.url, 'logs:global', lines)
+      execFileSync('redis-benchmark', ['-p', String(server.port), '-c', '1', '-P', '100', '-n', String(lines), 'PUBLISH', 'logs:global', payload], { stdio: 'ignore' })
+      const r = await done
+      samples['ceiling: redis-benchmark'].push(rate(r))
+      log(`watched ceiling run ${run + 1}: ${rate(r).toFixed(0)} lines/s`)
+    }
+  }
+  const ceiling = median(samples['ceiling: redis-benchmark'])
+  return {
+    title: `Watched: the burst with one subscriber process on \`logs:global\``,
+    note: 'Lines per second the subscriber received, first to last. The ceiling: `redis-benchmark -c 1 -P 100` ' +
+      'publishing the same payload into the same kind of subscriber.',
+    head: ['variant', 'lines/s received (median)', '× ceiling'],
+    rows: Object.entries(samples).map(([v, xs]) => [v, median(xs).toFixed(0), (median(xs) / ceiling).toFixed(2)]),
+    samples
+  }
+}
+
+async function latency (server) {
+  const cases = [[1000, quick ? 2 : 5], [50_000, quick ? 1 : 2]]
+  const samples = {}
+  for (let run = 0; run < RUNS; run++) {
+    for (const [rate, seconds] of cases) {
+      const key = `${rate.toLocaleString('en')} lines/s`
+      const { done } = await startSubscriber(server.url, 'logs:global', rate * seconds)
+      await runNode('paced.js', ['redis-log-transport', server.url, String(rate), String(seconds)])
+      const r = await done
+      if (r.count !== rate * seconds) throw new Error(`latency: the viewer got ${r.count} of ${rate * seconds}`)
+      ;(samples[key] ??= []).push(r.latency)
+      log(`latency ${key} run ${run + 1}: p50 ${r.latency.p50.toFixed(2)} p99 ${r.latency.p99.toFixed(2)} max ${r.latency.max.toFixed(2)} ms`)
+    }
+  }
+  return {
+    title: 'Latency: log call to subscriber receipt',
+    note: 'Each line carries the time of its log call; a subscriber process on `logs:global` subtracts it from the ' +
+      'time of receipt (same machine clock). Medians over runs of each run\'s percentile.',
+    head: ['rate', 'p50 ms', 'p99 ms', 'max ms', 'lines per run'],
+    rows: Object.entries(samples).map(([k, xs]) => [k, median(xs.map((x) => x.p50)).toFixed(2), median(xs.map((x) => x.p99)).toFixed(2), median(xs.map((x) => x.max)).toFixed(2), String(xs[0].n)]),
+    samples
+  }
+}
+
+async function elu (server) {
+  const seconds = quick ? 1 : 3
+  const variants = ['pino/file', 'redis-log-transport']
+  const samples = { 'pino/file': [], 'redis-log-transport': [] }
+  for (let run = 0; run < RUNS; run++) {
+    for (const variant of variants) {
+      const { result } = await runNode('paced.js', [variant, server.url, '20000', String(seconds)])
+      samples[variant].push(result.elu)
+      log(`elu ${variant} run ${run + 1}: ${(result.elu * 100).toFixed(1)} %`)
+    }
+  }
+  const floor = median(samples['pino/file'])
+  return {
+    title: 'Application cost: main-thread event-loop utilization at 20 000 lines/s',
+    note: `\`performance.eventLoopUtilization()\` over ${seconds} s of logging at a steady rate.`,
+    head: ['variant', 'ELU (median)', '× pino/file'],
+    rows: variants.map((v) => [v, `${(median(samples[v]) * 100).toFixed(1)} %`, (median(samples[v]) / floor).toFixed(2)]),
+    samples
+  }
+}
+
+async function outage (server) {
+  const downFor = quick ? 5 : 30
+  const seconds = downFor + 10
+  const samples = []
+  for (let run = 0; run < RUNS; run++) {
+    const app = runNode('paced.js', ['redis-log-transport', server.url, '20000', String(seconds), '{"statsInterval":0}'])
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    const killedAt = now()
+    await server.stop()
+    await new Promise((resolve) => setTimeout(resolve, downFor * 1000))
+    await server.start()
+    const restartedAt = now()
+    const { done } = await startSubscriber(server.url, 'logs:global', 1, 10_000)
+    const seen = await done
+    const { result } = await app
+    const before = result.rssTimeline.filter(([t]) => t <= killedAt).map(([, mb]) => mb)
+    const during = result.rssTimeline.filter(([t]) => t > killedAt).map(([, mb]) => mb)
+    const s = result.stats
+    if (s.published + s.dropped !== s.received) throw new Error(`outage: accounting broken ${JSON.stringify(s)}`)
+    const sample = {
+      rssBeforeMb: Math.max(...before), peakRssMb: Math.max(...during), dropped: s.dropped, received: s.received,
+      published: s.published, recoveryMs: seen.firstAt - restartedAt
+    }
+    samples.push(sample)
+    log(`outage run ${run + 1}: ${JSON.stringify(sample)}`)
+  }
+  const m = (key) => median(samples.map((x) => x[key]))
+  return {
+    title: `Outage: Redis stopped for ${downFor} s while logging 20 000 lines/s`,
+    note: 'Redis is killed 3 s into the run and restarted on the same port; RSS of the application process ' +
+      '(both threads) sampled every 50 ms; recovery is from the restart to the first line a new subscriber receives ' +
+      '(it subscribes right after the restart). The accounting identity held in every run. Default options ' +
+      '(`maxBufferedLines` 10 000, `maxBufferedBytes` 16 MiB).',
+    head: ['RSS before, MB', 'peak RSS during, MB', 'growth, MB', 'received', 'published', 'dropped', 'recovery ms'],
+    rows: [[m('rssBeforeMb'), m('peakRssMb'), m('peakRssMb') - m('rssBeforeMb'), m('received'), m('published'), m('dropped'), m('recoveryMs').toFixed(0)].map(String)],
+    samples
+  }
+}
+
+// --- report -----------------------------------------------------------------------------------------------
+
+function versions () {
+  const pkg = (name) => JSON.parse(readFileSync(join(__dirname, '..', 'node_modules', name, 'package.json'), 'utf8')).version
+  const redisVersion = /v=([\d.]+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1]
+  return {
+    machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`,
+    software: `Node ${process.version}, Redis ${redisVersion}, redis-log-transport ${JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version}, ` +
+      `pino ${pkg('pino')}, thread-stream ${pkg('thread-stream')}, ioredis ${pkg('ioredis')}, winston ${pkg('winston')}, winston-redis ${pkg('winston-redis')}`
+  }
+}
+
+function table ({ head, rows }) {
+  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+}
+
+async function main () {
+  const server = await startRedisServer()
+  const results = []
+  try {
+    for (const [name, scenario] of Object.entries({ burst, watched, latency, elu, outage })) {
+      if (!ONLY.includes(name)) continue
+      log(`== ${name}`)
+      results.push(await scenario(server))
+    }
+  } finally {
+    await server.stop()
+  }
+  const { machine, software } = versions()
+  const body = [
+    '# Benchmarks', '',
+    `Produced by \`npm run bench${args.length > 0 ? ' -- ' + args.join(' ') : ''}\` (bench/run.js) on ${new Date().toISOString().slice(0, 10)}.`,
+    `Machine: ${machine}.`, `Software: ${software}.`,
+    `Each scenario alternates its variants and reports the median of ${RUNS} run${RUNS === 1 ? '' : 's'}, against a private redis-server (no persistence) on loopback.`, '',
+    ...results.flatMap((r) => [`## ${r.title}`, '', r.note, '', table(r), ''])
+  ].join('\n')
+  writeFileSync(OUT, body)
+  writeFileSync(OUT.replace(/\.md$/, '.json'), JSON.stringify(results.map(({ title, samples }) => ({ title, samples })), null, 1))
+  log(`wrote ${OUT}`)
+}
+
+main().catch((err) => { console.error(err); process.exit(1) })
