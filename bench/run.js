@@ -69,7 +69,8 @@ async function publishCalls (url) {
 async function burst (server) {
   const lines = quick ? 20_000 : BURST_LINES
   const variants = [
-    ['pino/file', 0], ['no-op transport', 0], ['redis-log-transport', 2], ['naive transport', 2], ['winston-redis', 1]
+    ['pino/file', 0], ['no-op transport', 0], ['redis-log-transport', 2], ['redis-log-transport, batchScript: false', 2],
+    ['naive transport', 2], ['winston-redis', 1]
   ]
   const samples = Object.fromEntries(variants.map(([v]) => [v, { wall: [], cpu: [] }]))
   for (let run = 0; run < RUNS; run++) {

@@ -37,7 +37,7 @@ const NOTICE_INTERVAL_MS = 1000
 
 type DeliveryOptions = Pick<ResolvedOptions, 'url' | 'redis' | 'maxBatchLines' | 'maxBufferedLines' |
 'maxBufferedBytes' | 'dropPolicy' | 'closeTimeout' | 'statsInterval' | 'maxReconnectDelay' | 'globalChannel' |
-'maxLineBytes'>
+'maxLineBytes' | 'batchScript'>
 
 export class Delivery {
   readonly counters: Counters = {

@@ -1,11 +1,18 @@
 /**
- * Worker side: the only module that knows ioredis. It owns the connection and turns a batch of lines into one
- * pipeline of PUBLISH commands, reporting for each line whether it was published, refused by the server, or is
- * of unknown fate because the connection went away (those are handed back to be sent again).
+ * Worker side: the only module that knows ioredis. It owns the connection and publishes a batch of lines in one
+ * round trip, reporting for each line whether it was published, refused by the server, or is of unknown fate
+ * because the connection went away (those are handed back to be sent again).
+ *
+ * A batch goes out as one call of a small Lua script that runs PUBLISH for every line and channel (EVALSHA, loaded
+ * on first use): one ioredis command per batch instead of one per PUBLISH, which is most of the CPU a pipeline of
+ * PUBLISH costs the worker. The script catches each PUBLISH's error (an ACL refusing a channel) and returns which
+ * ones failed. When the server refuses the script itself (an ACL user without EVALSHA/EVAL, scripting disabled),
+ * the publisher switches for good to a pipeline of PUBLISH commands, which needs nothing but PUBLISH.
  */
-import Redis, { type RedisOptions } from 'ioredis'
+import Redis, { ReplyError, type RedisOptions } from 'ioredis'
 import type { ResolvedOptions } from './options'
 import type { Entry } from './route'
+import { debug } from './warn'
 
 /** What became of a batch. */
 export interface PublishResult {
@@ -28,6 +35,25 @@ export interface PublisherEvents {
 
 type Reply = [Error | null, unknown]
 
+/**
+ * ARGV holds channel, message, channel, message, ...; the reply lists, for each PUBLISH that failed, its number
+ * (from 1) and the error.
+ */
+const PUBLISH_BATCH_LUA = `local refused = {}
+for i = 1, #ARGV, 2 do
+  local reply = redis.pcall('PUBLISH', ARGV[i], ARGV[i + 1])
+  if type(reply) == 'table' and reply.err then
+    refused[#refused + 1] = (i + 1) / 2
+    refused[#refused + 1] = reply.err
+  end
+end
+return refused`
+
+/** The script as ioredis exposes it once defined (EVALSHA, with EVAL when the server does not have it yet). */
+interface WithPublishBatch {
+  publishBatch: (...channelsAndMessages: string[]) => Promise<unknown>
+}
+
 // ioredis merges its arguments with the first one winning; passing the options object before the URL lets the
 // user's `redis` options take precedence over what the URL says. The typed overloads do not offer that order.
 const RedisClient = Redis as unknown as new (options: RedisOptions, url: string) => Redis
@@ -37,9 +63,11 @@ export class Publisher {
   readonly #events: PublisherEvents
   // Called when the connection closes, so that a pipeline in flight does not wait for a reply that cannot come.
   readonly #onConnectionLost = new Set<() => void>()
+  #useScript: boolean
 
-  constructor (options: Pick<ResolvedOptions, 'url' | 'redis' | 'maxReconnectDelay'>, events: PublisherEvents) {
+  constructor (options: Pick<ResolvedOptions, 'url' | 'redis' | 'maxReconnectDelay' | 'batchScript'>, events: PublisherEvents) {
     this.#events = events
+    this.#useScript = options.batchScript
     const { maxReconnectDelay } = options
     this.#redis = new RedisClient({
       // ioredis arms this timer even for a socket that never connected; 2 s (its default) would hold the
@@ -53,6 +81,7 @@ export class Publisher {
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false
     }, options.url)
+    this.#redis.defineCommand('publishBatch', { numberOfKeys: 0, lua: PUBLISH_BATCH_LUA })
     this.#redis.on('error', (error: Error) => { this.#events.onError(error) })
     this.#redis.on('ready', () => { this.#events.onReady() })
     this.#redis.on('close', () => {
@@ -81,26 +110,49 @@ export class Publisher {
     await new Promise<void>((resolve) => { this.#redis.once('ready', () => { resolve() }) })
   }
 
-  /** Publishes each line to each of its channels in one pipeline. Never rejects. */
+  /** True while batches go out as one script call; false once the server refused the script. */
+  get usesScript (): boolean {
+    return this.#useScript
+  }
+
+  /** Publishes each line to each of its channels in one round trip. Never rejects. */
   async publish (batch: readonly Entry[]): Promise<PublishResult> {
+    if (this.#useScript) {
+      const refused = await this.#untilReplyOrLost(this.#publishWithScript(batch))
+      if (!(refused instanceof Error)) return sortRefusals(batch, refused)
+      if (refused.name !== 'ReplyError') return { published: 0, rejected: 0, retry: [...batch], error: refused }
+      // The script itself was refused: nothing was published. Use plain PUBLISH from now on.
+      this.#useScript = false
+      debug('the server refused the publishing script (%s); using PUBLISH pipelines', refused.message)
+    }
     const pipeline = this.#redis.pipeline()
     for (const entry of batch) {
       for (const channel of entry.channels) pipeline.publish(channel, entry.line)
     }
-    const replies = await new Promise<Reply[] | Error>((resolve) => {
+    const replies = await this.#untilReplyOrLost(pipeline.exec().then((result) => result ?? new Error('Pipeline was not executed')))
+    if (replies instanceof Error) return { published: 0, rejected: 0, retry: [...batch], error: replies }
+    return sortReplies(batch, replies)
+  }
+
+  async #publishWithScript (batch: readonly Entry[]): Promise<unknown[]> {
+    const args: string[] = []
+    for (const entry of batch) {
+      for (const channel of entry.channels) args.push(channel, entry.line)
+    }
+    return await (this.#redis as unknown as WithPublishBatch).publishBatch(...args) as unknown[]
+  }
+
+  /** Settles with the reply, or with an error when the call fails or the connection closes before the reply. */
+  async #untilReplyOrLost<T> (call: Promise<T | Error>): Promise<T | Error> {
+    return await new Promise<T | Error>((resolve) => {
       const lost = (): void => { resolve(new Error('Connection to Redis lost while publishing')) }
       this.#onConnectionLost.add(lost)
-      const settle = (value: Reply[] | Error): void => {
+      const settle = (value: T | Error): void => {
         this.#onConnectionLost.delete(lost)
         resolve(value)
       }
-      pipeline.exec().then(
-        (result) => { settle(result ?? new Error('Pipeline was not executed')) },
-        (error: unknown) => { settle(error instanceof Error ? error : new Error(String(error))) }
-      )
+      call.then(settle, (error: unknown) => { settle(error instanceof Error ? error : new Error(String(error))) })
     })
-    if (replies instanceof Error) return { published: 0, rejected: 0, retry: [...batch], error: replies }
-    return sortReplies(batch, replies)
   }
 
   /** Closes the connection: a polite QUIT when connected (at most `timeoutMs`), then a hard disconnect. */
@@ -115,6 +167,25 @@ export class Publisher {
     }
     this.#redis.disconnect()
   }
+}
+
+/**
+ * Matches the script's list of refused PUBLISH commands (number from 1, error, ...) to lines. A line one of whose
+ * channels refused it counts as rejected.
+ */
+function sortRefusals (batch: readonly Entry[], refusals: readonly unknown[]): PublishResult {
+  if (refusals.length === 0) return { published: batch.length, rejected: 0, retry: [] }
+  const refused = new Set<number>()
+  for (let i = 0; i < refusals.length; i += 2) refused.add(Number(refusals[i]))
+  const result: PublishResult = { published: 0, rejected: 0, retry: [], error: new ReplyError(String(refusals[1])) }
+  let number = 0
+  for (const entry of batch) {
+    let rejected = false
+    for (let c = 0; c < entry.channels.length; c++) if (refused.has(++number)) rejected = true
+    if (rejected) result.rejected++
+    else result.published++
+  }
+  return result
 }
 
 /** Matches replies to lines: replies come in command order, one per channel of each line. */

@@ -7,6 +7,7 @@ const targets = {
   'pino/file': () => ({ target: 'pino/file', options: { destination: '/dev/null' } }),
   'no-op transport': () => ({ target: join(__dirname, '../baselines/noop-transport.js'), options: {} }),
   'redis-log-transport': (url, options) => ({ target: join(__dirname, '../../dist/index.js'), options: { url, ...options } }),
+  'redis-log-transport, batchScript: false': (url, options) => ({ target: join(__dirname, '../../dist/index.js'), options: { url, ...options, batchScript: false } }),
   'naive transport': (url) => ({ target: join(__dirname, '../baselines/naive-transport.js'), options: { url } })
 }
 

@@ -151,7 +151,7 @@ describe('through the worker thread', () => {
     const transport = pino.transport({ target: BUILT_ENTRY, options: { url: server.url, maxBatchLines: 0 } })
     const closed = once(transport, 'close')
     const [err] = await once<[Error]>(transport, 'error')
-    expect(err.message).toContain('expected `maxBatchLines` to be an integer from 1 and up, got `0` (number)')
+    expect(err.message).toContain('expected `maxBatchLines` to be an integer from 1 to 10000, got `0` (number)')
     await closed
   })
 })
