@@ -2,7 +2,6 @@
  * Worker side, pure: decides which channels one serialized pino line goes to. No I/O, no timers.
  */
 import { MAX_USER_ID_LENGTH, type ResolvedOptions } from './options'
-import { ABSENT, NOT_AN_OBJECT, scanTopLevel } from './scan'
 import type { InvalidCounts } from './stats'
 
 /** One line waiting to be published, with the channels it still has to reach (job channel first). */
@@ -36,14 +35,19 @@ export const INVALID_ID = 2
 /**
  * Reads the top-level job id of a line the way `JSON.parse` would: the last occurrence of the key wins (pino's own
  * precedence: call site > mixin > child binding), and a key nested inside another object does not count.
- * Returns the id, or a number saying why there is none. Uses `scanTopLevel`, which agrees with `JSON.parse`
- * without building the object.
+ * Returns the id, or a number saying why there is none.
  */
 export function readUserId (line: string, key: string): string | typeof NO_ID | typeof NOT_JSON_OBJECT | typeof INVALID_ID {
-  const id = scanTopLevel(line, key)
-  if (id === NOT_AN_OBJECT) return NOT_JSON_OBJECT
-  if (id === ABSENT) return NO_ID
-  if (id === null || id === '' || id.length > MAX_USER_ID_LENGTH || UNSAFE_ID.test(id)) return INVALID_ID
+  let value: unknown
+  try {
+    value = JSON.parse(line)
+  } catch {
+    return NOT_JSON_OBJECT
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return NOT_JSON_OBJECT
+  if (!Object.prototype.hasOwnProperty.call(value, key)) return NO_ID
+  const id = (value as Record<string, unknown>)[key]
+  if (typeof id !== 'string' || id === '' || id.length > MAX_USER_ID_LENGTH || UNSAFE_ID.test(id)) return INVALID_ID
   return id
 }
 
