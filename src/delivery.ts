@@ -10,7 +10,7 @@
 import { LineQueue } from './buffer'
 import { gapNotice, type Gap } from './notice'
 import type { ResolvedOptions } from './options'
-import { Publisher } from './publisher'
+import { Publisher, type PublishResult } from './publisher'
 import { OVERSIZE, type Entry } from './route'
 import type { DropCause, EmitEvent, TransportStats } from './stats'
 import { debug, secretsOf, warn } from './warn'
@@ -18,6 +18,8 @@ import { debug, secretsOf, warn } from './warn'
 /** The running figures; `buffered` is read from the queue when a snapshot is taken. */
 export type Counters = Omit<TransportStats, 'buffered'>
 
+/** Batches sent before the first is answered. */
+const MAX_IN_FLIGHT = 2
 /** Pause before re-sending lines whose connection went away, so a flapping link is not hammered. */
 const RETRY_DELAY_MS = 50
 /** Longest wait for Redis to acknowledge QUIT at close. */
@@ -228,26 +230,30 @@ export class Delivery {
   }
 
   async #run (): Promise<void> {
-    while (this.#queue.length > 0 && !this.#stopped) {
-      if (!this.#publisher.ready) {
-        await Promise.race([this.#publisher.whenReady(), this.#stopSignal])
+    // Batches sent and not yet answered, oldest first. Up to MAX_IN_FLIGHT at once on the one connection: Redis
+    // answers in order, so order holds, and the worker prepares the next batch while Redis runs the last one.
+    const inFlight: Array<Promise<PublishResult>> = []
+    for (;;) {
+      while (inFlight.length < MAX_IN_FLIGHT && this.#queue.length > 0 && !this.#stopped && this.#publisher.ready &&
+        !this.#noticeDue()) {
+        inFlight.push(this.#publisher.publish(this.#queue.take(this.#options.maxBatchLines)))
+      }
+      const oldest = inFlight.shift()
+      if (oldest === undefined) {
+        if (this.#queue.length === 0 || this.#stopped) break
+        if (!this.#publisher.ready) await Promise.race([this.#publisher.whenReady(), this.#stopSignal])
+        else if (this.#gap !== undefined && this.#noticeDue()) await this.#publishGapNotice(this.#gap)
         continue
       }
-      if (this.#gap !== undefined && Date.now() - this.#lastNotice >= NOTICE_INTERVAL_MS) {
-        await this.#publishGapNotice(this.#gap)
-        continue
-      }
-      const batch = this.#queue.take(this.#options.maxBatchLines)
-      const result = await this.#publisher.publish(batch)
-      this.#stalled = false
-      this.counters.published += result.published
-      if (result.rejected > 0) this.#drop('rejected', result.rejected)
-      if (result.error !== undefined) this.#onPublishError(result.error)
+      const result = this.#count(await oldest)
       if (result.retry.length > 0) {
+        // The connection went away: the batches behind this one fail too. Their lines go back in order.
+        const retry = [...result.retry]
+        for (const later of inFlight.splice(0)) retry.push(...this.#count(await later).retry)
         if (this.#stopped) {
-          this.#drop('shutdown', result.retry.length)
+          this.#drop('shutdown', retry.length)
         } else {
-          const dropped = this.#queue.requeue(result.retry)
+          const dropped = this.#queue.requeue(retry)
           if (dropped > 0) this.#drop('overflow', dropped)
           await Promise.race([delay(RETRY_DELAY_MS), this.#stopSignal])
         }
@@ -255,6 +261,20 @@ export class Delivery {
       this.#wake()
     }
     this.#wake()
+  }
+
+  /** Counts what a batch became (but for its lines to send again, which the caller handles). */
+  #count (result: PublishResult): PublishResult {
+    this.#stalled = false
+    this.counters.published += result.published
+    if (result.rejected > 0) this.#drop('rejected', result.rejected)
+    if (result.error !== undefined) this.#onPublishError(result.error)
+    return result
+  }
+
+  /** True when lines were lost and the last notice of it is old enough for another. */
+  #noticeDue (): boolean {
+    return this.#gap !== undefined && Date.now() - this.#lastNotice >= NOTICE_INTERVAL_MS
   }
 
   /**
