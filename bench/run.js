@@ -215,6 +215,42 @@ async function outage (server) {
 
 // --- report -----------------------------------------------------------------------------------------------
 
+/** The issue's targets, checked against this run's figures. */
+function targets ({ burst, watched, latency, elu, outage }) {
+  const rows = []
+  const cell = (ok) => (ok ? 'met' : '**not met**')
+  const wallOf = (v) => median(burst.samples[v].wall)
+  if (burst !== undefined) {
+    const ratio = wallOf('redis-log-transport') / wallOf('pino/file')
+    rows.push(['burst wall ≤ 1.25 × pino/file', `${ratio.toFixed(2)} ×`, cell(ratio <= 1.25)])
+    const faster = wallOf('winston-redis') / wallOf('redis-log-transport')
+    rows.push(['burst ≥ 15 × faster than winston-redis', `${faster.toFixed(1)} ×`, cell(faster >= 15)])
+  }
+  if (watched !== undefined) {
+    const ratio = median(watched.samples['redis-log-transport']) / median(watched.samples['ceiling: redis-benchmark'])
+    rows.push(['watched throughput ≥ 0.8 × ceiling', `${ratio.toFixed(2)} ×`, cell(ratio >= 0.8)])
+  }
+  if (latency !== undefined) {
+    const [slow, fast] = Object.values(latency.samples)
+    const p = (xs, q) => median(xs.map((x) => x[q]))
+    rows.push(['p50 ≤ 1 ms at 1 000 lines/s', `${p(slow, 'p50').toFixed(2)} ms`, cell(p(slow, 'p50') <= 1)])
+    rows.push(['p99 ≤ 2 ms at 1 000 lines/s', `${p(slow, 'p99').toFixed(2)} ms`, cell(p(slow, 'p99') <= 2)])
+    rows.push(['p99 ≤ 15 ms at 50 000 lines/s', `${p(fast, 'p99').toFixed(2)} ms`, cell(p(fast, 'p99') <= 15)])
+  }
+  if (elu !== undefined) {
+    const ratio = median(elu.samples['redis-log-transport']) / median(elu.samples['pino/file'])
+    rows.push(['event-loop utilization ≤ 1.1 × pino/file', `${ratio.toFixed(2)} ×`, cell(ratio <= 1.1)])
+  }
+  if (outage !== undefined) {
+    const growth = median(outage.samples.map((x) => x.peakRssMb - x.rssBeforeMb))
+    // The buffer's cap: 16 MiB of line text (maxBufferedBytes), plus 32 MB.
+    rows.push(['outage RSS growth ≤ buffer cap (16 MiB) + 32 MB', `${growth} MB`, cell(growth <= 16 + 32)])
+    const identity = outage.samples.every((x) => x.published + x.dropped === x.received)
+    rows.push(['outage: published + dropped = received', identity ? 'held in every run' : 'broken', cell(identity)])
+  }
+  return rows.length === 0 ? [] : ['## Targets', '', table({ head: ['target', 'this run', ''], rows }), '']
+}
+
 function versions () {
   const pkg = (name) => JSON.parse(readFileSync(join(__dirname, '..', 'node_modules', name, 'package.json'), 'utf8')).version
   const redisVersion = /v=([\d.]+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1]
@@ -232,11 +268,13 @@ function table ({ head, rows }) {
 async function main () {
   const server = await startRedisServer()
   const results = []
+  const byName = {}
   try {
     for (const [name, scenario] of Object.entries({ burst, watched, latency, elu, outage })) {
       if (!ONLY.includes(name)) continue
       log(`== ${name}`)
-      results.push(await scenario(server))
+      byName[name] = await scenario(server)
+      results.push(byName[name])
     }
   } finally {
     await server.stop()
@@ -247,7 +285,9 @@ async function main () {
     `Produced by \`npm run bench${args.length > 0 ? ' -- ' + args.join(' ') : ''}\` (bench/run.js) on ${new Date().toISOString().slice(0, 10)}.`,
     `Machine: ${machine}.`, `Software: ${software}.`,
     `Each scenario alternates its variants and reports the median of ${RUNS} run${RUNS === 1 ? '' : 's'}, against a private redis-server (no persistence) on loopback.`, '',
-    ...results.flatMap((r) => [`## ${r.title}`, '', r.note, '', table(r), ''])
+    ...targets(byName),
+    ...results.flatMap((r) => [`## ${r.title}`, '', r.note, '', table(r), '']),
+    readFileSync(join(__dirname, 'NOTES.md'), 'utf8')
   ].join('\n')
   writeFileSync(OUT, body)
   writeFileSync(OUT.replace(/\.md$/, '.json'), JSON.stringify(results.map(({ title, samples }) => ({ title, samples })), null, 1))
