@@ -2,9 +2,11 @@
 // A viewer process: subscribes to CHANNEL, prints "ready" once subscribed, and when EXPECTED messages have
 // arrived (or none for IDLE_MS) prints { count, firstAt, lastAt, latency } and exits. Times are
 // performance.timeOrigin + performance.now(), comparable across processes on one machine; latency is taken from
-// the `t` field of each line when present. Usage: node subscriber.js URL CHANNEL EXPECTED [IDLE_MS]
+// the `t` field of each line when present, leaving out lines whose `i` is below WARMUP (the warm-up phase).
+// Usage: node subscriber.js URL CHANNEL EXPECTED [IDLE_MS] [WARMUP]
 const Redis = require('ioredis').default
-const [url, channel, expectedText, idleText = '3000'] = process.argv.slice(2)
+const [url, channel, expectedText, idleText = '3000', warmupText = '0'] = process.argv.slice(2)
+const warmup = Number(warmupText)
 const expected = Number(expectedText)
 const now = () => performance.timeOrigin + performance.now()
 
@@ -30,8 +32,12 @@ redis.on('messageBuffer', (_channel, message) => {
   lastAt = at
   count++
   // `"t":` is written by the paced app; a cheap search keeps the viewer fast enough for the ceiling.
-  const i = message.indexOf('"t":')
-  if (i !== -1) latencies.push(at - Number(message.toString('latin1', i + 4, message.indexOf(',', i))))
+  const t = message.indexOf('"t":')
+  if (t !== -1) {
+    const i = message.indexOf('"i":')
+    const index = i === -1 ? 0 : Number(message.toString('latin1', i + 4, message.indexOf(',', i)))
+    if (index >= warmup) latencies.push(at - Number(message.toString('latin1', t + 4, message.indexOf(',', t))))
+  }
   clearTimeout(idle)
   if (count >= expected) finish()
   else idle = setTimeout(finish, Number(idleText))
