@@ -99,7 +99,7 @@ async function burst (server) {
 async function watched (server) {
   const lines = quick ? 20_000 : BURST_LINES
   const payload = JSON.stringify({ level: 30, time: Date.now(), pid: 1, hostname: 'bench', userId: 'job_bench_0001', i: 0, msg: 'request handled by the image resizer with the usual parameters' })
-  const samples = { 'redis-log-transport': [], 'ceiling: redis-benchmark': [] }
+  const samples = { 'redis-log-transport': [], 'ceiling: redis-benchmark': [], 'ceiling, two PUBLISH per line: raw RESP': [] }
   const rate = (r) => r.count / ((r.lastAt - r.firstAt) / 1000)
   for (let run = 0; run < RUNS; run++) {
     {
@@ -117,12 +117,21 @@ async function watched (server) {
       samples['ceiling: redis-benchmark'].push(rate(r))
       log(`watched ceiling run ${run + 1}: ${rate(r).toFixed(0)} lines/s`)
     }
+    {
+      const { done } = await startSubscriber(server.url, 'logs:global', lines)
+      await runNode('raw-publisher.js', [server.url, String(lines)])
+      const r = await done
+      samples['ceiling, two PUBLISH per line: raw RESP'].push(rate(r))
+      log(`watched two-channel ceiling run ${run + 1}: ${rate(r).toFixed(0)} lines/s`)
+    }
   }
   const ceiling = median(samples['ceiling: redis-benchmark'])
   return {
     title: `Watched: the burst with one subscriber process on \`logs:global\``,
     note: 'Lines per second the subscriber received, first to last. The ceiling: `redis-benchmark -c 1 -P 100` ' +
-      'publishing the same payload into the same kind of subscriber.',
+      'publishing the same payload into the same kind of subscriber. A second ceiling does what the transport asks ' +
+      'of Redis, two PUBLISH per line (job and global channel), from pre-encoded RESP written straight to a socket ' +
+      '(bench/apps/raw-publisher.js).',
     head: ['variant', 'lines/s received (median)', '× ceiling'],
     rows: Object.entries(samples).map(([v, xs]) => [v, median(xs).toFixed(0), (median(xs) / ceiling).toFixed(2)]),
     samples
