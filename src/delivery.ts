@@ -345,7 +345,8 @@ export class Delivery {
   #onError (error: Error): void {
     this.counters.errors++
     debug('redis error: %s', error.message)
-    if (this.#outage) return
+    // Once closing, the connection is being torn down on purpose; the closing summary says what was lost.
+    if (this.#outage || this.#stopped) return
     this.#outage = true
     this.#wake() // a reader waiting for room reads on: Redis is not taking lines now
     const hint = /WRONGPASS|NOAUTH|NOPERM/.test(error.message) ? ' (check the username, password and ACL)' : ''
