@@ -225,7 +225,7 @@ export class Delivery {
         warn(`closed; ${published} of ${received} lines published, ${dropped} dropped (${causes}).`, this.#secrets)
       }
     } catch (error) {
-      debug('close failed: %s', error instanceof Error ? error.message : String(error))
+      debug(this.#secrets, 'close failed: %s', error instanceof Error ? error.message : String(error))
     }
   }
 
@@ -289,11 +289,11 @@ export class Delivery {
     const result = await this.#publisher.publish([{ line: gapNotice(gap, Date.now()), channels: [channel] }])
     if (result.published > 0) return
     if (result.rejected > 0) {
-      debug('Redis refused the notice of %d lost lines', gap.lost)
+      debug(this.#secrets, 'Redis refused the notice of %d lost lines', gap.lost)
       return
     }
     // Not sent (connection lost): keep the gap, joined with any lost since, for the next try.
-    debug('could not publish the notice of %d lost lines', gap.lost)
+    debug(this.#secrets, 'could not publish the notice of %d lost lines', gap.lost)
     const since = this.#gap as Gap | undefined // set again by drops during the await
     this.#gap = since === undefined ? gap : { lost: gap.lost + since.lost, from: gap.from, to: since.to }
   }
@@ -344,7 +344,7 @@ export class Delivery {
 
   #onError (error: Error): void {
     this.counters.errors++
-    debug('redis error: %s', error.message)
+    debug(this.#secrets, 'redis error: %s', error.message)
     // Once closing, the connection is being torn down on purpose; the closing summary says what was lost.
     if (this.#outage || this.#stopped) return
     this.#outage = true

@@ -12,7 +12,7 @@
 import Redis, { ReplyError, type RedisOptions } from 'ioredis'
 import type { ResolvedOptions } from './options'
 import type { Entry } from './route'
-import { debug } from './warn'
+import { debug, secretsOf } from './warn'
 
 /** What became of a batch. */
 export interface PublishResult {
@@ -64,10 +64,12 @@ export class Publisher {
   // Called when the connection closes, so that a pipeline in flight does not wait for a reply that cannot come.
   readonly #onConnectionLost = new Set<() => void>()
   #useScript: boolean
+  readonly #secrets: string[]
 
   constructor (options: Pick<ResolvedOptions, 'url' | 'redis' | 'maxReconnectDelay' | 'batchScript'>, events: PublisherEvents) {
     this.#events = events
     this.#useScript = options.batchScript
+    this.#secrets = secretsOf(options.url, options.redis)
     const { maxReconnectDelay } = options
     this.#redis = new RedisClient({
       // ioredis arms this timer even for a socket that never connected; 2 s (its default) would hold the
@@ -123,7 +125,7 @@ export class Publisher {
       if (refused.name !== 'ReplyError') return { published: 0, rejected: 0, retry: [...batch], error: refused }
       // The script itself was refused: nothing was published. Use plain PUBLISH from now on.
       this.#useScript = false
-      debug('the server refused the publishing script (%s); using PUBLISH pipelines', refused.message)
+      debug(this.#secrets, 'the server refused the publishing script (%s); using PUBLISH pipelines', refused.message)
     }
     const pipeline = this.#redis.pipeline()
     for (const entry of batch) {

@@ -4,10 +4,18 @@
  * listener): one line on stderr per change of state, with every known secret masked.
  */
 import { writeSync } from 'node:fs'
-import { debuglog } from 'node:util'
+import { debuglog, format } from 'node:util'
 
-/** `NODE_DEBUG=redis-log-transport` prints the details (masked the same way). */
-export const debug = debuglog('redis-log-transport')
+const debugLog = debuglog('redis-log-transport')
+
+/**
+ * With `NODE_DEBUG=redis-log-transport`, prints details (util.format style) to stderr, masked like warnings.
+ * Without it, does nothing, not even the formatting.
+ */
+export function debug (secrets: readonly string[], message: string, ...args: unknown[]): void {
+  if (!debugLog.enabled) return
+  debugLog('%s', redact(format(message, ...args), secrets))
+}
 
 /** Replaces every occurrence of each secret in `text` with `***`. Empty or very short secrets are not searched. */
 export function redact (text: string, secrets: readonly string[]): string {

@@ -28,9 +28,10 @@ export class App {
   readonly #started = Date.now()
   readonly #exited: Promise<Exit>
 
-  private constructor (options: RedisLogTransportOptions) {
+  private constructor (options: RedisLogTransportOptions, env: NodeJS.ProcessEnv) {
     this.#child = spawn(process.execPath, [join(FIXTURES, 'log-app.js'), JSON.stringify(options)], {
       cwd: ROOT,
+      env: { ...process.env, ...env },
       stdio: ['pipe', 'pipe', 'pipe']
     })
     let partial = ''
@@ -48,9 +49,9 @@ export class App {
     })
   }
 
-  /** Starts the app and waits until its transport is ready. */
-  static async start (options: RedisLogTransportOptions): Promise<App> {
-    const app = new App(options)
+  /** Starts the app (with extra environment variables, if given) and waits until its transport is ready. */
+  static async start (options: RedisLogTransportOptions, env: NodeJS.ProcessEnv = {}): Promise<App> {
+    const app = new App(options, env)
     await app.waitForEvent((e) => e.event === 'ready', 'the app to start')
     return app
   }

@@ -57,6 +57,16 @@ describe('credentials and permissions, through the worker', () => {
     expect((await app.exit()).code).toBe(0)
   })
 
+  it('with NODE_DEBUG on, the details are masked too', async () => {
+    const secret = 'Debug-hunter2-secret'
+    app = await App.start({ ...FAST, url: `redis://someone:${secret}@127.0.0.1:${server.port}` }, { NODE_DEBUG: 'redis-log-transport' })
+    await app.send({ log: 3 })
+    await app.waitForStats((s) => s.errors >= 2, 'refused attempts')
+    accounted(await app.close())
+    expect(app.stderr).toMatch(/REDIS-LOG-TRANSPORT \d+: redis error: WRONGPASS/)
+    expectNoSecret(app, secret)
+  })
+
   it('Redis down: the warning names host and port, never the credentials', async () => {
     const port = await freePort()
     const secret = 'T0ken-s3cret-value'

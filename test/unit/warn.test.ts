@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
+import { join } from 'node:path'
+import { ROOT } from '../helpers/paths'
 import { captureStderr } from '../helpers/stderr'
 import { redact, secretsOf, warn } from '../../src/warn'
 
@@ -38,5 +41,15 @@ describe('secrets in messages', () => {
       fsWrite.mockRestore()
       streamWrite.mockRestore()
     }
+  })
+})
+
+describe('debug', () => {
+  it('prints masked details with NODE_DEBUG=redis-log-transport, and nothing without it', () => {
+    const script = `require(${JSON.stringify(join(ROOT, 'dist', 'warn.js'))}).debug(['hunter2-secret'], 'redis error: %s (%d)', 'auth hunter2-secret failed', 7)`
+    const on = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, NODE_DEBUG: 'redis-log-transport' }, encoding: 'utf8' })
+    expect(on.stderr).toMatch(/^REDIS-LOG-TRANSPORT \d+: redis error: auth \*\*\* failed \(7\)\n$/)
+    const off = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, NODE_DEBUG: '' }, encoding: 'utf8' })
+    expect(off.stderr).toBe('')
   })
 })
