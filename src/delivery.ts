@@ -39,7 +39,7 @@ const NOTICE_INTERVAL_MS = 1000
 
 type DeliveryOptions = Pick<ResolvedOptions, 'url' | 'redis' | 'maxBatchLines' | 'maxBufferedLines' |
 'maxBufferedBytes' | 'dropPolicy' | 'closeTimeout' | 'statsInterval' | 'maxReconnectDelay' | 'globalChannel' |
-'maxLineBytes' | 'batchScript'>
+'maxLineBytes' | 'batchScript' | 'history'>
 
 export class Delivery {
   readonly counters: Counters = {
@@ -49,6 +49,7 @@ export class Delivery {
     droppedByCause: {},
     errors: 0,
     reconnects: 0,
+    historyFailed: 0,
     invalid: { notJsonObject: 0, userId: 0 }
   }
 
@@ -267,8 +268,10 @@ export class Delivery {
   #count (result: PublishResult): PublishResult {
     this.#stalled = false
     this.counters.published += result.published
+    this.counters.historyFailed += result.historyFailed
     if (result.rejected > 0) this.#drop('rejected', result.rejected)
     if (result.error !== undefined) this.#onPublishError(result.error)
+    if (result.historyError !== undefined) this.#onHistoryError(result.historyError)
     return result
   }
 
@@ -369,6 +372,15 @@ export class Delivery {
     if (this.#refusalsReported.has(error.message) || this.#refusalsReported.size >= MAX_DISTINCT_WARNINGS) return
     this.#refusalsReported.add(error.message)
     warn(`Redis at ${this.#publisher.target} refused to publish: ${error.message}. Such lines are dropped.`, this.#secrets)
+  }
+
+  #onHistoryError (error: Error): void {
+    this.counters.errors++
+    const key = `history: ${error.message}`
+    if (this.#refusalsReported.has(key) || this.#refusalsReported.size >= MAX_DISTINCT_WARNINGS) return
+    this.#refusalsReported.add(key)
+    warn(`Redis at ${this.#publisher.target} refused to keep history: ${error.message}. Such lines are published ` +
+      'but missing from the history (counted in historyFailed).', this.#secrets)
   }
 }
 

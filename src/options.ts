@@ -24,6 +24,52 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1
 /** What to throw away when the buffer is full. */
 export type DropPolicy = 'oldest' | 'newest'
 
+/**
+ * Recent lines kept in a Redis stream per channel (`XADD <keyPrefix><channel> MAXLEN ~ maxLen`), so a viewer who
+ * arrives later sees them, and a viewer who reconnects resumes exactly where it stopped.
+ */
+export interface HistoryOptions {
+  /**
+   * Lines kept per channel. Redis trims in whole blocks (`MAXLEN ~`), so a stream may briefly hold somewhat more.
+   * @default 1000
+   */
+  maxLen?: number
+  /**
+   * Seconds a job channel's stream lives after its last line.
+   * @default 3600 (1 hour)
+   */
+  jobTtl?: number
+  /**
+   * Seconds the global channel's stream lives after its last line.
+   * @default 86400 (24 hours)
+   */
+  globalTtl?: number
+  /**
+   * A channel's stream is the key `${keyPrefix}${channel}`, e.g. `stream:logs:job_42`.
+   * @default 'stream:'
+   */
+  keyPrefix?: string
+}
+
+/** History settings with every default applied. */
+export interface ResolvedHistory {
+  maxLen: number
+  jobTtl: number
+  globalTtl: number
+  keyPrefix: string
+}
+
+/** The field of a history stream entry that holds the line. */
+export const HISTORY_FIELD = 'line'
+
+/** The history defaults, the original handler's: 1000 lines, 1 hour for a job, 24 hours for the global channel. */
+export const DEFAULT_HISTORY: Readonly<ResolvedHistory> = Object.freeze({
+  maxLen: 1000,
+  jobTtl: 3600,
+  globalTtl: 86_400,
+  keyPrefix: 'stream:'
+})
+
 /** Options accepted by the transport (`pino.transport({ target: 'redis-log-transport', options })`). */
 export interface RedisLogTransportOptions {
   /**
@@ -107,6 +153,13 @@ export interface RedisLogTransportOptions {
    * @default 2000
    */
   maxReconnectDelay?: number
+  /**
+   * Also append each line to a Redis stream per channel, in the same round trip as its PUBLISH: `true` for the
+   * defaults (1000 lines; 1 hour for a job, 24 hours for the global channel), or an object to tune them. The
+   * subscribe API, `redis-log-tail --history` and the SSE handler replay and resume from these streams.
+   * @default false
+   */
+  history?: boolean | HistoryOptions
 }
 
 /** Options with every default applied, as the worker uses them. */
@@ -125,14 +178,17 @@ export interface ResolvedOptions {
   maxLineBytes: number
   statsInterval: number
   maxReconnectDelay: number
+  history: ResolvedHistory | false
 }
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379'
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set<keyof RedisLogTransportOptions>([
   'url', 'redis', 'channelPrefix', 'globalChannel', 'userIdKey', 'maxBatchLines', 'batchScript', 'maxBufferedLines',
-  'maxBufferedBytes', 'dropPolicy', 'closeTimeout', 'maxLineBytes', 'statsInterval', 'maxReconnectDelay'
+  'maxBufferedBytes', 'dropPolicy', 'closeTimeout', 'maxLineBytes', 'statsInterval', 'maxReconnectDelay', 'history'
 ])
+
+const HISTORY_KEYS: ReadonlySet<string> = new Set<keyof HistoryOptions>(['maxLen', 'jobTtl', 'globalTtl', 'keyPrefix'])
 
 /** pino and thread-stream add their own keys to a target's options (`$context`, `pinoWillSendConfig`). */
 function isAddedByPino (key: string): boolean {
@@ -168,6 +224,30 @@ function channelName (name: string, value: unknown, fallback: string, orElse = '
     fail(name, `a non-empty string without whitespace or control characters${orElse}`, value)
   }
   return value
+}
+
+/** Validates the `history` option (`name` is how errors call it): `false` when off. */
+export function resolveHistory (value: unknown, name = 'history'): ResolvedHistory | false {
+  if (value === undefined || value === false) return false
+  if (value === true) return { ...DEFAULT_HISTORY }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(name, 'a boolean or an object', value)
+  const input = value as HistoryOptions
+  for (const key of Object.keys(input)) {
+    if (!HISTORY_KEYS.has(key)) {
+      throw new TypeError(`redis-log-transport: unknown option \`${name}.${key}\`; known ones are ${[...HISTORY_KEYS].join(', ')}`)
+    }
+  }
+  return {
+    maxLen: integer(`${name}.maxLen`, input.maxLen, DEFAULT_HISTORY.maxLen, 1),
+    jobTtl: integer(`${name}.jobTtl`, input.jobTtl, DEFAULT_HISTORY.jobTtl, 1),
+    globalTtl: integer(`${name}.globalTtl`, input.globalTtl, DEFAULT_HISTORY.globalTtl, 1),
+    keyPrefix: channelName(`${name}.keyPrefix`, input.keyPrefix, DEFAULT_HISTORY.keyPrefix)
+  }
+}
+
+/** The stream that keeps a channel's recent lines. */
+export function historyKey (history: Pick<ResolvedHistory, 'keyPrefix'>, channel: string): string {
+  return history.keyPrefix + channel
 }
 
 /**
@@ -220,6 +300,7 @@ export function resolveOptions (input: RedisLogTransportOptions = {}, env: NodeJ
     closeTimeout: integer('closeTimeout', input.closeTimeout, 3000, 0, MAX_CLOSE_TIMEOUT),
     maxLineBytes: integer('maxLineBytes', input.maxLineBytes, 1024 * 1024, 64),
     statsInterval: integer('statsInterval', input.statsInterval, 10_000, 0, MAX_TIMER_DELAY),
-    maxReconnectDelay: integer('maxReconnectDelay', input.maxReconnectDelay, 2000, 1, MAX_TIMER_DELAY)
+    maxReconnectDelay: integer('maxReconnectDelay', input.maxReconnectDelay, 2000, 1, MAX_TIMER_DELAY),
+    history: resolveHistory(input.history)
   }
 }

@@ -8,9 +8,13 @@
  * PUBLISH costs the worker. The script catches each PUBLISH's error (an ACL refusing a channel) and returns which
  * ones failed. When the server refuses the script itself (an ACL user without EVALSHA/EVAL, scripting disabled),
  * the publisher switches for good to a pipeline of PUBLISH commands, which needs nothing but PUBLISH.
+ *
+ * With `history` on, each line is also appended to its channel's stream (XADD ... MAXLEN ~), in the same script
+ * call or pipeline, and each stream written gets its time to live once per batch. A line is published when every
+ * PUBLISH took it; a failed XADD is counted apart (`historyFailed`): the line reached live viewers all the same.
  */
 import Redis, { ReplyError, type RedisOptions } from 'ioredis'
-import type { ResolvedOptions } from './options'
+import { HISTORY_FIELD, historyKey, type ResolvedHistory, type ResolvedOptions } from './options'
 import type { Entry } from './route'
 import { debug, secretsOf } from './warn'
 
@@ -22,8 +26,12 @@ export interface PublishResult {
   rejected: number
   /** Lines whose fate is unknown (connection lost), with only the channels still to reach. */
   retry: Entry[]
+  /** Lines published whose append to the history stream failed (they are counted in `published` too). */
+  historyFailed: number
   /** The first error met, for reporting. */
   error?: Error
+  /** The first error met while appending to the history, for reporting. */
+  historyError?: Error
 }
 
 export interface PublisherEvents {
@@ -49,14 +57,46 @@ for i = 1, #ARGV, 2 do
 end
 return refused`
 
+/**
+ * The same with history. ARGV starts with MAXLEN, the key prefix, the global channel ('' for none), the job TTL and
+ * the global TTL; a failed XADD is reported with its number negated.
+ */
+const PUBLISH_BATCH_WITH_HISTORY_LUA = `local maxlen, prefix, global, jobTtl, globalTtl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local refused = {}
+local kept = {}
+for i = 6, #ARGV, 2 do
+  local channel, line = ARGV[i], ARGV[i + 1]
+  local n = (i - 4) / 2
+  local key = prefix .. channel
+  local added = redis.pcall('XADD', key, 'MAXLEN', '~', maxlen, '*', '${HISTORY_FIELD}', line)
+  if type(added) == 'table' and added.err then
+    refused[#refused + 1] = -n
+    refused[#refused + 1] = added.err
+  elseif not kept[key] then
+    kept[key] = true
+    redis.pcall('EXPIRE', key, channel == global and globalTtl or jobTtl)
+  end
+  local reply = redis.pcall('PUBLISH', channel, line)
+  if type(reply) == 'table' and reply.err then
+    refused[#refused + 1] = n
+    refused[#refused + 1] = reply.err
+  end
+end
+return refused`
+
 /** The script as ioredis exposes it once defined (EVALSHA, with EVAL when the server does not have it yet). */
 interface WithPublishBatch {
   publishBatch: (...channelsAndMessages: string[]) => Promise<unknown>
+  publishBatchWithHistory: (...settingsChannelsAndMessages: Array<string | number>) => Promise<unknown>
 }
 
 // ioredis merges its arguments with the first one winning; passing the options object before the URL lets the
 // user's `redis` options take precedence over what the URL says. The typed overloads do not offer that order.
 const RedisClient = Redis as unknown as new (options: RedisOptions, url: string) => Redis
+
+/** What the publisher is configured with: a subset of the resolved options. */
+export type PublisherOptions = Pick<ResolvedOptions, 'url' | 'redis' | 'maxReconnectDelay' | 'batchScript' | 'history' |
+'globalChannel'>
 
 export class Publisher {
   readonly #redis: Redis
@@ -65,10 +105,14 @@ export class Publisher {
   readonly #onConnectionLost = new Set<() => void>()
   #useScript: boolean
   readonly #secrets: string[]
+  readonly #history: ResolvedHistory | false
+  readonly #globalChannel: string | false
 
-  constructor (options: Pick<ResolvedOptions, 'url' | 'redis' | 'maxReconnectDelay' | 'batchScript'>, events: PublisherEvents) {
+  constructor (options: PublisherOptions, events: PublisherEvents) {
     this.#events = events
     this.#useScript = options.batchScript
+    this.#history = options.history
+    this.#globalChannel = options.globalChannel
     this.#secrets = secretsOf(options.url, options.redis)
     const { maxReconnectDelay } = options
     this.#redis = new RedisClient({
@@ -84,6 +128,7 @@ export class Publisher {
       autoResendUnfulfilledCommands: false
     }, options.url)
     this.#redis.defineCommand('publishBatch', { numberOfKeys: 0, lua: PUBLISH_BATCH_LUA })
+    this.#redis.defineCommand('publishBatchWithHistory', { numberOfKeys: 0, lua: PUBLISH_BATCH_WITH_HISTORY_LUA })
     this.#redis.on('error', (error: Error) => { this.#events.onError(error) })
     this.#redis.on('ready', () => { this.#events.onReady() })
     this.#redis.on('close', () => {
@@ -122,26 +167,48 @@ export class Publisher {
     if (this.#useScript) {
       const refused = await this.#untilReplyOrLost(this.#publishWithScript(batch))
       if (!(refused instanceof Error)) return sortRefusals(batch, refused)
-      if (refused.name !== 'ReplyError') return { published: 0, rejected: 0, retry: [...batch], error: refused }
+      if (refused.name !== 'ReplyError') return unsent(batch, refused)
       // The script itself was refused: nothing was published. Use plain PUBLISH from now on.
       this.#useScript = false
       debug(this.#secrets, 'the server refused the publishing script (%s); using PUBLISH pipelines', refused.message)
     }
+    const history = this.#history
     const pipeline = this.#redis.pipeline()
+    const kept = new Set<string>()
     for (const entry of batch) {
-      for (const channel of entry.channels) pipeline.publish(channel, entry.line)
+      for (const channel of entry.channels) {
+        if (history !== false) {
+          const key = historyKey(history, channel)
+          pipeline.xadd(key, 'MAXLEN', '~', history.maxLen, '*', HISTORY_FIELD, entry.line)
+          kept.add(key)
+        }
+        pipeline.publish(channel, entry.line)
+      }
+    }
+    if (history !== false) {
+      for (const key of kept) pipeline.expire(key, this.#ttlOf(history, key))
     }
     const replies = await this.#untilReplyOrLost(pipeline.exec().then((result) => result ?? new Error('Pipeline was not executed')))
-    if (replies instanceof Error) return { published: 0, rejected: 0, retry: [...batch], error: replies }
-    return sortReplies(batch, replies)
+    if (replies instanceof Error) return unsent(batch, replies)
+    return sortReplies(batch, replies, history !== false)
+  }
+
+  #ttlOf (history: ResolvedHistory, key: string): number {
+    const global = this.#globalChannel
+    return global !== false && key === historyKey(history, global) ? history.globalTtl : history.jobTtl
   }
 
   async #publishWithScript (batch: readonly Entry[]): Promise<unknown[]> {
-    const args: string[] = []
+    const history = this.#history
+    const args: Array<string | number> = history === false
+      ? []
+      : [history.maxLen, history.keyPrefix, this.#globalChannel === false ? '' : this.#globalChannel, history.jobTtl, history.globalTtl]
     for (const entry of batch) {
       for (const channel of entry.channels) args.push(channel, entry.line)
     }
-    return await (this.#redis as unknown as WithPublishBatch).publishBatch(...args) as unknown[]
+    const commands = this.#redis as unknown as WithPublishBatch
+    if (history === false) return await commands.publishBatch(...(args as string[])) as unknown[]
+    return await commands.publishBatchWithHistory(...args) as unknown[]
   }
 
   /** Settles with the reply, or with an error when the call fails or the connection closes before the reply. */
@@ -171,33 +238,67 @@ export class Publisher {
   }
 }
 
+/** The whole batch is of unknown fate (the connection went away): all of it is to be sent again. */
+function unsent (batch: readonly Entry[], error: Error): PublishResult {
+  return { published: 0, rejected: 0, retry: [...batch], historyFailed: 0, error }
+}
+
 /**
- * Matches the script's list of refused PUBLISH commands (number from 1, error, ...) to lines. A line one of whose
- * channels refused it counts as rejected.
+ * Matches the script's list of refusals (number of the channel-and-line pair from 1, error, ...; a negative
+ * number for a failed XADD) to lines. A line one of whose channels refused the PUBLISH counts as rejected.
  */
 function sortRefusals (batch: readonly Entry[], refusals: readonly unknown[]): PublishResult {
-  if (refusals.length === 0) return { published: batch.length, rejected: 0, retry: [] }
+  if (refusals.length === 0) return { published: batch.length, rejected: 0, retry: [], historyFailed: 0 }
   const refused = new Set<number>()
-  for (let i = 0; i < refusals.length; i += 2) refused.add(Number(refusals[i]))
-  const result: PublishResult = { published: 0, rejected: 0, retry: [], error: new ReplyError(String(refusals[1])) }
+  const notKept = new Set<number>()
+  const result: PublishResult = { published: 0, rejected: 0, retry: [], historyFailed: 0 }
+  for (let i = 0; i < refusals.length; i += 2) {
+    const number = Number(refusals[i])
+    if (number < 0) {
+      notKept.add(-number)
+      result.historyError ??= new ReplyError(String(refusals[i + 1]))
+    } else {
+      refused.add(number)
+      result.error ??= new ReplyError(String(refusals[i + 1]))
+    }
+  }
   let number = 0
   for (const entry of batch) {
     let rejected = false
-    for (let c = 0; c < entry.channels.length; c++) if (refused.has(++number)) rejected = true
+    let historyFailed = false
+    for (let c = 0; c < entry.channels.length; c++) {
+      number++
+      if (refused.has(number)) rejected = true
+      if (notKept.has(number)) historyFailed = true
+    }
     if (rejected) result.rejected++
-    else result.published++
+    else {
+      result.published++
+      if (historyFailed) result.historyFailed++
+    }
   }
   return result
 }
 
-/** Matches replies to lines: replies come in command order, one per channel of each line. */
-function sortReplies (batch: readonly Entry[], replies: readonly Reply[]): PublishResult {
-  const result: PublishResult = { published: 0, rejected: 0, retry: [] }
+/**
+ * Matches replies to lines: replies come in command order, one PUBLISH per channel of each line, each preceded by
+ * its XADD when `history` is on (the EXPIRE replies at the end only matter for their errors).
+ */
+function sortReplies (batch: readonly Entry[], replies: readonly Reply[], history: boolean): PublishResult {
+  const result: PublishResult = { published: 0, rejected: 0, retry: [], historyFailed: 0 }
   let index = 0
   for (const entry of batch) {
     let refused = false
+    let notKept = false
     let unsent: string[] | undefined
     for (const channel of entry.channels) {
+      if (history) {
+        const error = replies[index++]?.[0] ?? null
+        if (error !== null) {
+          notKept = true
+          if (error.name === 'ReplyError') result.historyError ??= error
+        }
+      }
       const error = replies[index++]?.[0] ?? null
       if (error === null) continue
       result.error ??= error
@@ -206,7 +307,14 @@ function sortReplies (batch: readonly Entry[], replies: readonly Reply[]): Publi
     }
     if (refused) result.rejected++
     else if (unsent !== undefined) result.retry.push({ line: entry.line, channels: unsent })
-    else result.published++
+    else {
+      result.published++
+      if (notKept) result.historyFailed++
+    }
+  }
+  for (; index < replies.length; index++) {
+    const error = replies[index]?.[0] ?? null
+    if (error !== null && error.name === 'ReplyError') result.historyError ??= error
   }
   return result
 }

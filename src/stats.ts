@@ -45,6 +45,11 @@ export interface TransportStats {
   errors: number
   /** Times the connection to Redis was ready again after being lost. */
   reconnects: number
+  /**
+   * With `history` on: published lines that Redis did not append to their history stream (for example `NOPERM` on
+   * the stream key, or `OOM`). Live viewers got them; a later replay will miss them.
+   */
+  historyFailed: number
   /** Lines routed to the global channel only because they were malformed (published all the same). */
   invalid: InvalidCounts
 }

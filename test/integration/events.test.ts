@@ -41,6 +41,7 @@ describe('events, through the worker', () => {
       buffered: 0,
       errors: 0,
       reconnects: 0,
+      historyFailed: 0,
       invalid: { notJsonObject: 0, userId: 0 }
     })
     expect(stats.at(-1)).toEqual(closing)

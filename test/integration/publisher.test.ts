@@ -35,7 +35,7 @@ describe('Publisher', () => {
     const publisher = publisherFor({ url: `redis://:wrong-password@127.0.0.1:${server.port}`, redis: { password: 'right-password' } })
     try {
       await publisher.whenReady()
-      expect(await publisher.publish([{ line: 'x', channels: ['logs:global'] }])).toEqual({ published: 1, rejected: 0, retry: [] })
+      expect(await publisher.publish([{ line: 'x', channels: ['logs:global'] }])).toEqual({ published: 1, rejected: 0, retry: [], historyFailed: 0 })
     } finally {
       await publisher.close(100)
       await server.stop()
@@ -70,10 +70,10 @@ describe('Publisher', () => {
     it('publishes a batch with one script call, in order, and loads the script again after SCRIPT FLUSH', async () => {
       await withPublisher({}, async (publisher) => {
         const before = await publishCalls(server.url)
-        expect(await publisher.publish(entries(500, ['logs:a', 'logs:global']))).toEqual({ published: 500, rejected: 0, retry: [] })
+        expect(await publisher.publish(entries(500, ['logs:a', 'logs:global']))).toEqual({ published: 500, rejected: 0, retry: [], historyFailed: 0 })
         expect(await publishCalls(server.url) - before).toBe(1000) // PUBLISH inside the script counts too
         await admin.script('FLUSH')
-        expect(await publisher.publish(entries(3, ['logs:b']))).toEqual({ published: 3, rejected: 0, retry: [] })
+        expect(await publisher.publish(entries(3, ['logs:b']))).toEqual({ published: 3, rejected: 0, retry: [], historyFailed: 0 })
         expect(publisher.usesScript).toBe(true)
         expect(await sub.waitFor('logs:a', 500)).toEqual(entries(500, []).map((e) => e.line))
         expect(await sub.waitFor('logs:b', 3)).toEqual(['line 0', 'line 1', 'line 2'])
@@ -102,10 +102,56 @@ describe('Publisher', () => {
       })
     })
 
+    describe.each([
+      ['one script call', true],
+      ['a pipeline', false]
+    ])('with history, through %s', (_how, batchScript) => {
+      it('appends each line to its channel\'s stream in order, trims it, and sets the TTLs', async () => {
+        const job = `logs:h-${String(batchScript)}`
+        const global = `logs:global-${String(batchScript)}`
+        await withPublisher({ batchScript, globalChannel: global, history: { maxLen: 10, jobTtl: 60 } }, async (publisher) => {
+          expect(publisher.usesScript).toBe(batchScript)
+          expect(await publisher.publish(entries(3, [job, global]))).toEqual({ published: 3, rejected: 0, retry: [], historyFailed: 0 })
+          const kept = await admin.xrange(`stream:${job}`, '-', '+')
+          expect(kept.map(([, fields]) => fields)).toEqual([['line', 'line 0'], ['line', 'line 1'], ['line', 'line 2']])
+          expect(await sub.waitFor(job, 3)).toEqual(['line 0', 'line 1', 'line 2'])
+          const jobTtl = await admin.ttl(`stream:${job}`)
+          const globalTtl = await admin.ttl(`stream:${global}`)
+          expect(jobTtl).toBeGreaterThan(50)
+          expect(jobTtl).toBeLessThanOrEqual(60)
+          expect(globalTtl).toBeGreaterThan(86_000)
+          // MAXLEN ~ trims whole nodes of the stream (100 entries each by default): far below 1000, never below 10.
+          for (let i = 0; i < 4; i++) await publisher.publish(entries(250, [job]))
+          const length = await admin.xlen(`stream:${job}`)
+          expect(length).toBeGreaterThanOrEqual(10)
+          expect(length).toBeLessThan(300)
+          const newest = await admin.xrevrange(`stream:${job}`, '+', '-', 'COUNT', 1)
+          expect(newest[0]?.[1]).toEqual(['line', 'line 249'])
+        })
+      })
+
+      it('publishes a line whose history Redis refuses, and counts it in historyFailed', async () => {
+        const user = `no-history-${String(batchScript)}`
+        await admin.call('ACL', 'SETUSER', user, 'reset', 'on', '>pw-for-test', 'resetchannels', '&logs:*', 'resetkeys',
+          '~stream:logs:kept*', '-@all', '+publish', '+info', '+evalsha', '+eval', '+xadd', '+expire')
+        await withPublisher({ url: `redis://${user}:pw-for-test@127.0.0.1:${server.port}`, batchScript, history: true }, async (publisher) => {
+          const result = await publisher.publish([
+            { line: 'kept', channels: ['logs:kept'] },
+            { line: 'not kept', channels: ['logs:other'] }
+          ])
+          expect(result).toMatchObject({ published: 2, rejected: 0, retry: [], historyFailed: 1 })
+          expect(result.historyError?.message).toMatch(/NOPERM|No permissions|can't access/)
+          expect(await sub.waitFor('logs:other', 1)).toEqual(['not kept'])
+          expect(await admin.xlen('stream:logs:kept')).toBeGreaterThanOrEqual(1)
+          expect(await admin.exists('stream:logs:other')).toBe(0)
+        })
+      })
+    })
+
     it('with batchScript false, uses a PUBLISH pipeline from the start', async () => {
       await withPublisher({ batchScript: false }, async (publisher) => {
         expect(publisher.usesScript).toBe(false)
-        expect(await publisher.publish(entries(10, ['logs:p']))).toEqual({ published: 10, rejected: 0, retry: [] })
+        expect(await publisher.publish(entries(10, ['logs:p']))).toEqual({ published: 10, rejected: 0, retry: [], historyFailed: 0 })
         expect(await sub.waitFor('logs:p', 10)).toHaveLength(10)
       })
     })

@@ -16,7 +16,8 @@ describe('resolveOptions', () => {
       closeTimeout: 3000,
       maxLineBytes: 1024 * 1024,
       statsInterval: 10_000,
-      maxReconnectDelay: 2000
+      maxReconnectDelay: 2000,
+      history: false
     })
     expect(GLOBAL_LOG_CHANNEL).toBe('logs:global')
   })

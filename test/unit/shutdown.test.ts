@@ -7,7 +7,7 @@ import { closeTransport, flushOnSignals, type TransportStream } from '../../src/
 import type { TransportStats } from '../../src/stats'
 
 const STATS: TransportStats = {
-  received: 1, published: 1, dropped: 0, droppedByCause: {}, buffered: 0, errors: 0, reconnects: 0, invalid: { notJsonObject: 0, userId: 0 }
+  received: 1, published: 1, dropped: 0, droppedByCause: {}, buffered: 0, errors: 0, reconnects: 0, historyFailed: 0, invalid: { notJsonObject: 0, userId: 0 }
 }
 
 /** Closes like a ThreadStream: the worker sends its closing stats, then the stream emits 'close'. */
