@@ -3,6 +3,6 @@ import cjs from './index.js'
 
 export const {
   userIdContext, withUserId, getUserContext, jobIdFactory, userIdMixin, createUserIdMixin,
-  GLOBAL_LOG_CHANNEL, resolveOptions, closeTransport, flushOnSignals
+  GLOBAL_LOG_CHANNEL, resolveOptions, closeTransport, flushOnSignals, subscribe
 } = cjs
 export default cjs.default

@@ -1,15 +1,17 @@
 /**
- * The package entry, loaded in the application thread: the job context helpers, the shutdown helpers, and the
- * transport factory that pino's worker calls. The worker side (ioredis included) is loaded only when that factory
- * runs, in the worker.
+ * The package entry, loaded in the application thread: the job context helpers, the shutdown helpers, the reading
+ * side (subscribe), and the transport factory that pino's worker calls. ioredis is loaded only where a connection
+ * is made: by the factory, in the worker, or by the first `subscribe()` call.
  */
-import type { RedisLogTransportOptions } from './options'
+import type { RedisLogTransportOptions, SubscribeOptions } from './options'
+import type { LogSubscription } from './subscribe'
 import type { RedisLogTransportStream } from './transport'
 
 export { userIdContext, withUserId, getUserContext, jobIdFactory, userIdMixin, createUserIdMixin } from './context'
 export { GLOBAL_LOG_CHANNEL, resolveOptions } from './options'
 export { closeTransport, flushOnSignals } from './shutdown'
-export type { RedisLogTransportOptions, ResolvedOptions, DropPolicy } from './options'
+export type { RedisLogTransportOptions, ResolvedOptions, DropPolicy, HistoryOptions, SubscribeOptions, SubscribeSource, ReaderOptions } from './options'
+export type { LogMessage, LogSubscription } from './subscribe'
 export type { TransportStream, CloseTransportOptions, FlushOnSignalsOptions } from './shutdown'
 export type { TransportStats, DroppedEvent, DropCause, InvalidCounts, TransportEvents } from './stats'
 export type { RedisLogTransportStream } from './transport'
@@ -19,4 +21,14 @@ export default async function redisLogTransport (options?: RedisLogTransportOpti
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createTransport } = require('./transport') as typeof import('./transport')
   return await createTransport(options)
+}
+
+/**
+ * Follows a job's channel (`job`), or the global one, and yields each line in order: `for await (const { line }
+ * of subscribe({ job }))`. With `history: n`, starts with the last n lines kept by the transport's `history` option.
+ */
+export function subscribe (options?: SubscribeOptions): LogSubscription {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loaded = require('./subscribe') as typeof import('./subscribe')
+  return loaded.subscribe(options)
 }

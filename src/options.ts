@@ -304,3 +304,160 @@ export function resolveOptions (input: RedisLogTransportOptions = {}, env: NodeJ
     history: resolveHistory(input.history)
   }
 }
+
+/** True when `id` can name a job channel: a non-empty string of at most 256 characters, no whitespace or controls. */
+export function isUsableJobId (id: unknown): id is string {
+  return typeof id === 'string' && id !== '' && id.length <= MAX_USER_ID_LENGTH && !/[\s\p{Cc}]/u.test(id)
+}
+
+/** Where the reading side (subscribe API, SSE handler, CLI) finds the lines: the names the transport publishes to. */
+export interface ReaderOptions {
+  /**
+   * Redis URL, as in the transport.
+   * @default process.env.REDIS_URL, else 'redis://127.0.0.1:6379'
+   */
+  url?: string
+  /**
+   * ioredis options, passed through; they take precedence over what `url` says.
+   * @default {}
+   */
+  redis?: RedisOptions
+  /**
+   * Job channels are named `${channelPrefix}:${job}`, as in the transport.
+   * @default 'logs'
+   */
+  channelPrefix?: string
+  /**
+   * The channel every line goes to, as in the transport.
+   * @default 'logs:global'
+   */
+  globalChannel?: string
+  /**
+   * Longest pause, in milliseconds, between two attempts to reconnect after the connection was lost.
+   * @default 2000
+   */
+  maxReconnectDelay?: number
+}
+
+/** Where a subscription reads from. */
+export type SubscribeSource = 'auto' | 'stream' | 'pubsub'
+
+/** Options of `subscribe()`. */
+export interface SubscribeOptions extends ReaderOptions {
+  /** Follow this job's channel; without it, the global channel. */
+  job?: string
+  /**
+   * Start with up to this many of the most recent lines, read from the channel's history stream (the transport's
+   * `history` option must be on).
+   * @default 0
+   */
+  history?: number
+  /**
+   * Start right after this history entry (an id such as a browser's `Last-Event-ID`): every line kept since, then
+   * live ones, none twice. Reads from the history stream.
+   */
+  after?: string
+  /**
+   * Where lines come from. `'stream'`: the history stream (XREAD): every line carries its `id`, and after a lost
+   * connection the subscription resumes where it stopped. `'pubsub'`: the channel (SUBSCRIBE): lines published
+   * while the connection is down are missed. `'auto'`: the stream when `history` or `after` is given and the stream
+   * exists, else the channel.
+   * @default 'auto'
+   */
+  source?: SubscribeSource
+  /**
+   * With the history prefix the transport was given (`history.keyPrefix`).
+   * @default 'stream:'
+   */
+  historyKeyPrefix?: string
+  /**
+   * Lines held for a reader slower than they arrive on the channel (`'pubsub'`); beyond that the oldest are
+   * dropped and counted in `dropped`. (From the stream, the subscription reads only as fast as it is read.)
+   * @default 10000
+   */
+  maxQueued?: number
+}
+
+/** `ReaderOptions` with every default applied. */
+export interface ResolvedReaderOptions {
+  url: string
+  redis: RedisOptions
+  channelPrefix: string
+  globalChannel: string
+  maxReconnectDelay: number
+}
+
+/** `SubscribeOptions` with every default applied; `channel` and `key` are where the lines are read. */
+export interface ResolvedSubscribeOptions extends ResolvedReaderOptions {
+  job: string | undefined
+  channel: string
+  key: string
+  history: number
+  after: string | undefined
+  source: SubscribeSource
+  maxQueued: number
+}
+
+const READER_KEYS = ['url', 'redis', 'channelPrefix', 'globalChannel', 'maxReconnectDelay']
+const SUBSCRIBE_KEYS: ReadonlySet<string> = new Set([...READER_KEYS, 'job', 'history', 'after', 'source', 'historyKeyPrefix', 'maxQueued'])
+
+/** A history entry id as Redis makes them: milliseconds, a dash, a sequence number. */
+export const HISTORY_ID = /^\d{1,20}-\d{1,20}$/
+
+function knownKeys (what: string, input: object, known: ReadonlySet<string>): void {
+  for (const key of Object.keys(input)) {
+    if (!known.has(key)) throw new TypeError(`redis-log-transport: unknown ${what} option \`${key}\`; known ones are ${[...known].join(', ')}`)
+  }
+}
+
+/** Validates the options every reader shares. `known` lists the keys the caller accepts. */
+export function resolveReaderOptions (input: ReaderOptions, env: NodeJS.ProcessEnv = process.env): ResolvedReaderOptions {
+  const transport = resolveOptions({
+    url: input.url,
+    redis: input.redis,
+    channelPrefix: input.channelPrefix,
+    maxReconnectDelay: input.maxReconnectDelay
+  }, env)
+  return {
+    url: transport.url,
+    redis: transport.redis,
+    channelPrefix: transport.channelPrefix,
+    globalChannel: channelName('globalChannel', input.globalChannel, GLOBAL_LOG_CHANNEL),
+    maxReconnectDelay: transport.maxReconnectDelay
+  }
+}
+
+/**
+ * Applies the defaults and validates the options of `subscribe()`, with the same kind of errors as the
+ * transport's (naming the option, never echoing a string).
+ */
+export function resolveSubscribeOptions (input: SubscribeOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedSubscribeOptions {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) fail('options', 'an object', input)
+  knownKeys('subscribe', input, SUBSCRIBE_KEYS)
+  const reader = resolveReaderOptions(input, env)
+  const { job, after } = input
+  if (job !== undefined && !isUsableJobId(job)) {
+    fail('job', `a non-empty string of at most ${MAX_USER_ID_LENGTH} characters without whitespace or control characters`, job)
+  }
+  if (after !== undefined && (typeof after !== 'string' || !HISTORY_ID.test(after))) {
+    fail('after', 'a history entry id such as `1700000000000-0`', after)
+  }
+  const source = input.source ?? 'auto'
+  if (source !== 'auto' && source !== 'stream' && source !== 'pubsub') fail('source', "`'auto'`, `'stream'` or `'pubsub'`", source)
+  const history = integer('history', input.history, 0, 0, 1_000_000)
+  if (source === 'pubsub' && (history > 0 || after !== undefined)) {
+    throw new TypeError("redis-log-transport: `history` and `after` read the history stream; they cannot be used with source 'pubsub'")
+  }
+  const channel = job === undefined ? reader.globalChannel : `${reader.channelPrefix}:${job}`
+  const keyPrefix = channelName('historyKeyPrefix', input.historyKeyPrefix, DEFAULT_HISTORY.keyPrefix)
+  return {
+    ...reader,
+    job,
+    channel,
+    key: historyKey({ keyPrefix }, channel),
+    history,
+    after,
+    source,
+    maxQueued: integer('maxQueued', input.maxQueued, 10_000, 1)
+  }
+}

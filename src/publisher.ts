@@ -13,7 +13,8 @@
  * call or pipeline, and each stream written gets its time to live once per batch. A line is published when every
  * PUBLISH took it; a failed XADD is counted apart (`historyFailed`): the line reached live viewers all the same.
  */
-import Redis, { ReplyError, type RedisOptions } from 'ioredis'
+import { ReplyError, type Redis } from 'ioredis'
+import { backoff, createRedis, targetOf } from './connect'
 import { HISTORY_FIELD, historyKey, type ResolvedHistory, type ResolvedOptions } from './options'
 import type { Entry } from './route'
 import { debug, secretsOf } from './warn'
@@ -90,10 +91,6 @@ interface WithPublishBatch {
   publishBatchWithHistory: (...settingsChannelsAndMessages: Array<string | number>) => Promise<unknown>
 }
 
-// ioredis merges its arguments with the first one winning; passing the options object before the URL lets the
-// user's `redis` options take precedence over what the URL says. The typed overloads do not offer that order.
-const RedisClient = Redis as unknown as new (options: RedisOptions, url: string) => Redis
-
 /** What the publisher is configured with: a subset of the resolved options. */
 export type PublisherOptions = Pick<ResolvedOptions, 'url' | 'redis' | 'maxReconnectDelay' | 'batchScript' | 'history' |
 'globalChannel'>
@@ -114,19 +111,18 @@ export class Publisher {
     this.#history = options.history
     this.#globalChannel = options.globalChannel
     this.#secrets = secretsOf(options.url, options.redis)
-    const { maxReconnectDelay } = options
-    this.#redis = new RedisClient({
+    this.#redis = createRedis(options.url, options.redis, {
       // ioredis arms this timer even for a socket that never connected; 2 s (its default) would hold the
       // event loop that long after close.
       disconnectTimeout: 500,
-      // 50 ms, doubling per failed attempt, capped. Never gives up: the buffer is bounded, the wait is not.
-      retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt - 1, 20), maxReconnectDelay),
-      ...options.redis,
+      // Never gives up: the buffer is bounded, the wait is not.
+      retryStrategy: backoff(options.maxReconnectDelay)
+    }, {
       // The transport buffers (bounded) and re-sends itself; ioredis must not keep a second, unbounded queue.
       lazyConnect: true,
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false
-    }, options.url)
+    })
     this.#redis.defineCommand('publishBatch', { numberOfKeys: 0, lua: PUBLISH_BATCH_LUA })
     this.#redis.defineCommand('publishBatchWithHistory', { numberOfKeys: 0, lua: PUBLISH_BATCH_WITH_HISTORY_LUA })
     this.#redis.on('error', (error: Error) => { this.#events.onError(error) })
@@ -146,9 +142,7 @@ export class Publisher {
 
   /** Where the transport publishes, for messages: host and port (or Sentinel group), never credentials. */
   get target (): string {
-    const { host, port, sentinels, name } = this.#redis.options
-    if (Array.isArray(sentinels) && sentinels.length > 0) return `Sentinel group "${name ?? ''}"`
-    return `${host ?? ''}:${String(port ?? '')}`
+    return targetOf(this.#redis)
   }
 
   /** Resolves when the connection is (or next becomes) ready. */

@@ -33,6 +33,13 @@ describe('resolveOptions', () => {
     expect(o).toMatchObject({ globalChannel: false, channelPrefix: 'app', userIdKey: 'jobId', dropPolicy: 'newest' })
   })
 
+  it('turns history on with the original handler\'s defaults, or tuned', () => {
+    expect(resolveOptions({ history: true }, {}).history).toEqual({ maxLen: 1000, jobTtl: 3600, globalTtl: 86_400, keyPrefix: 'stream:' })
+    expect(resolveOptions({ history: { maxLen: 50, keyPrefix: 'h:' } }, {}).history)
+      .toEqual({ maxLen: 50, jobTtl: 3600, globalTtl: 86_400, keyPrefix: 'h:' })
+    expect(resolveOptions({ history: false }, {}).history).toBe(false)
+  })
+
   it('accepts statsInterval 0, which turns the periodic stats off', () => {
     expect(resolveOptions({ statsInterval: 0 }, {}).statsInterval).toBe(0)
   })
@@ -66,7 +73,12 @@ describe('resolveOptions', () => {
     ['maxLineBytes', 10, /expected `maxLineBytes` to be an integer from 64 and up, got `10` \(number\)/],
     ['statsInterval', -1, /expected `statsInterval` to be an integer from 0 to 2147483647, got `-1` \(number\)/],
     ['statsInterval', 2 ** 31, /expected `statsInterval` to be an integer from 0 to 2147483647, got `2147483648`/],
-    ['maxReconnectDelay', 0, /expected `maxReconnectDelay` to be an integer from 1 to 2147483647, got `0` \(number\)/]
+    ['maxReconnectDelay', 0, /expected `maxReconnectDelay` to be an integer from 1 to 2147483647, got `0` \(number\)/],
+    ['history', 'on', /expected `history` to be a boolean or an object, got a string of 2 characters/],
+    ['history', { maxLen: 0 }, /expected `history.maxLen` to be an integer from 1 and up, got `0`/],
+    ['history', { jobTtl: 1.5 }, /expected `history.jobTtl` to be an integer from 1 and up/],
+    ['history', { keyPrefix: 'a b' }, /expected `history.keyPrefix` to be a non-empty string without whitespace/],
+    ['history', { maxlen: 10 }, /unknown option `history.maxlen`; known ones are maxLen, jobTtl, globalTtl, keyPrefix/]
   ]
 
   it.each(cases)('rejects a bad `%s` with a TypeError naming it', (name, value, message) => {

@@ -1,0 +1,155 @@
+/**
+ * The subscribe API against private redis-servers: live lines from the channel, replay and exact resume from the
+ * history stream written by the transport (through the real worker), a Redis restart, and failures at start.
+ */
+import { once as onceEvent } from 'node:events'
+import Redis from 'ioredis'
+import pino from 'pino'
+import { freePort, startRedisServer, type RedisServer } from '../../scripts/redis-server'
+import { subscribe } from '../../src/index'
+import { BUILT_ENTRY } from '../helpers/paths'
+import { Reader } from '../helpers/reader'
+import { waitFor } from '../helpers/wait'
+
+type Transport = ReturnType<typeof pino.transport>
+
+function logTo (url: string, options: Record<string, unknown> = {}): { logger: pino.Logger, transport: Transport } {
+  const transport = pino.transport({ target: BUILT_ENTRY, options: { url, history: true, ...options } })
+  return { logger: pino(transport), transport }
+}
+
+async function flush (logger: pino.Logger): Promise<void> {
+  await new Promise<void>((resolve, reject) => { logger.flush((err) => { if (err != null) reject(err); else resolve() }) })
+}
+
+async function end (transport: Transport): Promise<void> {
+  const closed = onceEvent(transport, 'close')
+  transport.end()
+  await closed
+}
+
+describe('subscribe', () => {
+  let server: RedisServer
+  let admin: Redis
+  beforeAll(async () => {
+    server = await startRedisServer()
+    admin = new Redis(server.url)
+  })
+  afterAll(async () => {
+    admin.disconnect()
+    await server.stop()
+  })
+
+  it('yields the lines of one job channel, live and in order, and ends on close', async () => {
+    const reader = new Reader(subscribe({ url: server.url, job: 'live-1' }))
+    await reader.subscription.ready
+    expect(reader.subscription.source).toBe('pubsub')
+    expect(reader.subscription.channel).toBe('logs:live-1')
+    for (let i = 0; i < 20; i++) await admin.publish(i % 2 === 0 ? 'logs:live-1' : 'logs:other', `line ${i}`)
+    const got = await reader.waitFor(10)
+    expect(got.map((m) => m.line)).toEqual(Array.from({ length: 10 }, (_, i) => `line ${i * 2}`))
+    expect(got[0]).toEqual({ line: 'line 0', channel: 'logs:live-1' })
+    await reader.close()
+    expect(reader.ended).toBe(true)
+    expect(reader.error).toBeUndefined()
+  })
+
+  it('replays the last lines of the history, then live ones, with ids, none twice (through the worker)', async () => {
+    const { logger, transport } = logTo(server.url)
+    const job = logger.child({ userId: 'hist-1' })
+    for (let i = 0; i < 10; i++) job.info(`before ${i}`)
+    await flush(logger)
+
+    const reader = new Reader(subscribe({ url: server.url, job: 'hist-1', history: 4 }))
+    await reader.subscription.ready
+    expect(reader.subscription.source).toBe('stream')
+    for (let i = 0; i < 5; i++) job.info(`after ${i}`)
+    await reader.waitFor(9)
+    expect(reader.msgs).toEqual(['before 6', 'before 7', 'before 8', 'before 9', 'after 0', 'after 1', 'after 2', 'after 3', 'after 4'])
+    const ids = reader.messages.map((m) => m.id as string)
+    expect(new Set(ids).size).toBe(9)
+    expect(ids.every((id) => /^\d+-\d+$/.test(id))).toBe(true)
+
+    // A new subscription given the id of the fifth line resumes right after it: no line twice, none missing.
+    const resumed = new Reader(subscribe({ url: server.url, job: 'hist-1', after: ids[4] }))
+    await resumed.waitFor(4)
+    expect(resumed.msgs).toEqual(['after 1', 'after 2', 'after 3', 'after 4'])
+    job.info('after 5')
+    await resumed.waitFor(5)
+    await reader.waitFor(10)
+    expect(resumed.msgs.at(-1)).toBe('after 5')
+    expect(reader.msgs.at(-1)).toBe('after 5')
+    await Promise.all([reader.close(), resumed.close(), end(transport)])
+  })
+
+  it('follows the global channel, and uses the channel when there is no history stream to replay', async () => {
+    const reader = new Reader(subscribe({ url: server.url, history: 5, globalChannel: 'logs:no-history-here' }))
+    await reader.subscription.ready
+    expect(reader.subscription.source).toBe('pubsub')
+    await admin.publish('logs:no-history-here', 'only live')
+    expect((await reader.waitFor(1))[0]?.line).toBe('only live')
+    await reader.close()
+  })
+
+  it('drops the oldest lines for a reader that falls behind, and counts them', async () => {
+    const subscription = subscribe({ url: server.url, job: 'slow', maxQueued: 10 })
+    await subscription.ready
+    for (let i = 0; i < 50; i++) await admin.publish('logs:slow', `line ${i}`)
+    await waitFor(() => subscription.dropped === 40, '40 lines dropped')
+    const reader = new Reader(subscription)
+    await reader.waitFor(10)
+    expect(reader.lines).toEqual(Array.from({ length: 10 }, (_, i) => `line ${40 + i}`))
+    await reader.close()
+  })
+
+  it.each([['pubsub', 0], ['stream', 2]] as const)('survives a Redis restart (%s), re-subscribing by itself', async (source, history) => {
+    const own = await startRedisServer()
+    try {
+      const publisher = new Redis(own.url, { maxRetriesPerRequest: null })
+      if (source === 'stream') await publisher.xadd('stream:logs:r', '*', 'line', 'kept')
+      const reader = new Reader(subscribe({ url: own.url, job: 'r', history, maxReconnectDelay: 100 }))
+      await reader.subscription.ready
+      expect(reader.subscription.source).toBe(source)
+      await own.restart()
+      await waitFor(() => reader.subscription.reconnects >= 1, 'a reconnect')
+      // After the restart the server is empty; the stream starts again, with later ids.
+      await waitFor(async () => {
+        if (source === 'stream') await publisher.xadd('stream:logs:r', '*', 'line', 'after restart')
+        else await publisher.publish('logs:r', 'after restart')
+        return reader.lines.includes('after restart')
+      }, 'a line published after the restart')
+      publisher.disconnect()
+      await reader.close()
+    } finally {
+      await own.stop()
+    }
+  })
+
+  it('fails at start with a clear error on a refused connection, and ends the iteration', async () => {
+    const port = await freePort()
+    const reader = new Reader(subscribe({ url: `redis://127.0.0.1:${port}`, job: 'x' }))
+    await expect(reader.subscription.ready).rejects.toThrow(new RegExp(`cannot follow logs:x at 127.0.0.1:${port}: .*ECONNREFUSED`))
+    await reader.done
+    expect(reader.error?.message).toMatch(/ECONNREFUSED/)
+  })
+
+  it('fails at start on bad credentials without showing the password', async () => {
+    const locked = await startRedisServer({ args: ['--requirepass', 'the-right-one'] })
+    try {
+      const subscription = subscribe({ url: `redis://:wrong-pw-123@127.0.0.1:${locked.port}` })
+      const error = await subscription.ready.then(() => undefined, (e: unknown) => e as Error)
+      expect(error?.message).toMatch(/WRONGPASS|invalid password|NOAUTH/)
+      expect(error?.message).toMatch(/check the username, password and ACL/)
+      expect(error?.message).not.toContain('wrong-pw-123')
+    } finally {
+      await locked.stop()
+    }
+  })
+
+  it('rejects bad options with a TypeError naming them', () => {
+    expect(() => subscribe({ job: 'a b' })).toThrow(/expected `job` to be a non-empty string/)
+    expect(() => subscribe({ after: 'yesterday' })).toThrow(/expected `after` to be a history entry id/)
+    expect(() => subscribe({ source: 'pubsub', history: 3 })).toThrow(/cannot be used with source 'pubsub'/)
+    expect(() => subscribe({ jobs: 'x' } as never)).toThrow(/unknown subscribe option `jobs`/)
+  })
+})
