@@ -4,6 +4,7 @@
  * This module has no heavy dependencies (ioredis is only referenced as a type), so the application thread may
  * import it to validate a configuration early.
  */
+import type { IncomingMessage } from 'node:http'
 import type { RedisOptions } from 'ioredis'
 
 /** The channel every line is published to, unless `globalChannel` says otherwise. */
@@ -459,5 +460,69 @@ export function resolveSubscribeOptions (input: SubscribeOptions = {}, env: Node
     after,
     source,
     maxQueued: integer('maxQueued', input.maxQueued, 10_000, 1)
+  }
+}
+
+/** Which job a request may see: the job id, `true` for any job and the global view, or nothing (403). */
+export type Authorize = (req: IncomingMessage) => string | boolean | null | undefined |
+Promise<string | boolean | null | undefined>
+
+/** Options of `createLogStreamHandler()`. */
+export interface LogStreamHandlerOptions extends ReaderOptions {
+  /**
+   * The transport's `history` setting (the same value may be passed to both). When on, a new viewer first gets the
+   * recent lines, every event carries an `id:`, and a browser that reconnects with `Last-Event-ID` resumes right
+   * after the last line it saw. When off, viewers get live lines only, and lines published while a browser
+   * reconnects are missed.
+   * @default false
+   */
+  history?: boolean | HistoryOptions
+  /**
+   * With history on: at most this many recent lines sent to a viewer that arrives without `Last-Event-ID`.
+   * @default 1000
+   */
+  replay?: number
+  /**
+   * Decides which job a request may see. The request names a job with `?job=ID` (no `job`: the global view).
+   * Return that id (or, when the request names none, the id to show), `true` to allow any job and the global view,
+   * or nothing for 403. Without it, every request is allowed: put the handler behind your own authentication.
+   */
+  authorize?: Authorize
+  /**
+   * Milliseconds between two keepalive comments, which keep proxies from closing an idle stream.
+   * @default 15000
+   */
+  keepAlive?: number
+  /**
+   * The reconnection delay, in milliseconds, suggested to the browser (`retry:`).
+   * @default 3000
+   */
+  retry?: number
+}
+
+/** `LogStreamHandlerOptions` with every default applied. */
+export interface ResolvedLogStreamHandlerOptions extends ResolvedReaderOptions {
+  history: ResolvedHistory | false
+  replay: number
+  authorize: Authorize | undefined
+  keepAlive: number
+  retry: number
+}
+
+const HANDLER_KEYS: ReadonlySet<string> = new Set([...READER_KEYS, 'history', 'replay', 'authorize', 'keepAlive', 'retry'])
+
+/** Applies the defaults and validates the options of `createLogStreamHandler()`. */
+export function resolveLogStreamHandlerOptions (input: LogStreamHandlerOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedLogStreamHandlerOptions {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) fail('options', 'an object', input)
+  knownKeys('createLogStreamHandler', input, HANDLER_KEYS)
+  const { authorize } = input
+  if (authorize !== undefined && typeof authorize !== 'function') fail('authorize', 'a function', authorize)
+  return {
+    ...resolveReaderOptions(input, env),
+    history: resolveHistory(input.history),
+    replay: integer('replay', input.replay, 1000, 0, 1_000_000),
+    authorize,
+    keepAlive: integer('keepAlive', input.keepAlive, 15_000, 1, MAX_TIMER_DELAY),
+    retry: integer('retry', input.retry, 3000, 0, MAX_TIMER_DELAY)
   }
 }

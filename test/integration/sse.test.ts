@@ -1,0 +1,205 @@
+/**
+ * The SSE handler against a private redis-server, with lines logged through the real worker: replay then live,
+ * exact resume with Last-Event-ID, authorization, keepalive, release of the Redis connection when a viewer leaves,
+ * and mounting in Express and Fastify.
+ */
+import { once as onceEvent } from 'node:events'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import express from 'express'
+import Fastify from 'fastify'
+import Redis from 'ioredis'
+import pino from 'pino'
+import { freePort, startRedisServer, type RedisServer } from '../../scripts/redis-server'
+import { createLogStreamHandler, type LogStreamHandler, type LogStreamHandlerOptions } from '../../src/index'
+import { BUILT_ENTRY } from '../helpers/paths'
+import { SseClient } from '../helpers/sse-client'
+import { waitFor } from '../helpers/wait'
+
+type Transport = ReturnType<typeof pino.transport>
+
+async function flush (logger: pino.Logger): Promise<void> {
+  await new Promise<void>((resolve, reject) => { logger.flush((err) => { if (err != null) reject(err); else resolve() }) })
+}
+
+async function listen (server: http.Server): Promise<string> {
+  server.listen(0, '127.0.0.1')
+  await onceEvent(server, 'listening')
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+async function clientCount (admin: Redis): Promise<number> {
+  return (String(await admin.client('LIST')).match(/^id=/gm) ?? []).length
+}
+
+describe('createLogStreamHandler', () => {
+  let redis: RedisServer
+  let admin: Redis
+  let transport: Transport
+  let logger: pino.Logger
+  const servers: Array<{ server: http.Server, handler: LogStreamHandler }> = []
+
+  beforeAll(async () => {
+    redis = await startRedisServer()
+    admin = new Redis(redis.url)
+    transport = pino.transport({ target: BUILT_ENTRY, options: { url: redis.url, history: true } })
+    logger = pino(transport)
+  })
+  afterAll(async () => {
+    const closed = onceEvent(transport, 'close')
+    transport.end()
+    await closed
+    admin.disconnect()
+    await redis.stop()
+  })
+  afterEach(async () => {
+    for (const { server, handler } of servers.splice(0)) {
+      await handler.close()
+      server.closeAllConnections()
+      server.close()
+    }
+  })
+
+  async function serve (options: LogStreamHandlerOptions = {}): Promise<{ base: string, handler: LogStreamHandler }> {
+    const handler = createLogStreamHandler({ url: redis.url, history: true, ...options })
+    const server = http.createServer(handler)
+    servers.push({ server, handler })
+    return { base: await listen(server), handler }
+  }
+
+  it('sends the recent lines, then live ones, each with an id, with the headers proxies need', async () => {
+    const job = logger.child({ userId: 'sse-1' })
+    for (let i = 0; i < 5; i++) job.info(`old ${i}`)
+    await flush(logger)
+    const { base } = await serve({ replay: 3 })
+    const client = await SseClient.open(`${base}/?job=sse-1`)
+    expect(client.status).toBe(200)
+    expect(client.headers['content-type']).toBe('text/event-stream; charset=utf-8')
+    expect(client.headers['cache-control']).toBe('no-cache, no-transform')
+    expect(client.headers['x-accel-buffering']).toBe('no')
+    await client.waitFor(3, 'the replayed lines')
+    expect(client.retry).toBe(3000)
+    for (let i = 0; i < 3; i++) job.info(`new ${i}`)
+    await client.waitFor(6, 'the live lines')
+    expect(client.msgs).toEqual(['old 2', 'old 3', 'old 4', 'new 0', 'new 1', 'new 2'])
+    expect(client.events.every((e) => e.id !== undefined && /^\d+-\d+$/.test(e.id))).toBe(true)
+    client.close()
+  })
+
+  it('resumes after Last-Event-ID: across a dropped connection, no line twice and none missing', async () => {
+    const job = logger.child({ userId: 'sse-resume' })
+    const { base } = await serve()
+    const first = await SseClient.open(`${base}/?job=sse-resume`)
+    for (let i = 0; i < 4; i++) job.info(`line ${i}`)
+    await first.waitFor(4)
+    first.close()
+    // Logged while the browser is away.
+    for (let i = 4; i < 8; i++) job.info(`line ${i}`)
+    await flush(logger)
+    const again = await SseClient.open(`${base}/?job=sse-resume`, { 'Last-Event-ID': first.lastId as string })
+    await again.waitFor(4)
+    job.info('line 8')
+    await again.waitFor(5)
+    expect([...first.msgs, ...again.msgs]).toEqual(Array.from({ length: 9 }, (_, i) => `line ${i}`))
+    again.close()
+  })
+
+  it('serves the global view, and live lines without ids when history is off', async () => {
+    const { base } = await serve({ history: false })
+    const client = await SseClient.open(base)
+    await waitFor(async () => (await admin.pubsub('NUMSUB', 'logs:global') as [string, number])[1] > 0, 'the subscription')
+    logger.child({ userId: 'any' }).info('to global')
+    logger.info('no job')
+    await client.waitFor(2)
+    expect(client.msgs).toEqual(['to global', 'no job'])
+    expect(client.events.map((e) => e.id)).toEqual([undefined, undefined])
+    client.close()
+  })
+
+  it('lets authorize decide which job a request may see', async () => {
+    const { base } = await serve({
+      authorize: (req) => {
+        const who = req.headers['x-user']
+        if (who === 'admin') return true
+        if (who === 'alice') return 'job-alice'
+        return undefined
+      }
+    })
+    const get = async (path: string, user?: string): Promise<number> => {
+      const client = await SseClient.open(`${base}${path}`, user === undefined ? {} : { 'X-User': user })
+      client.close()
+      return client.status
+    }
+    expect(await get('/?job=job-alice', 'alice')).toBe(200)
+    expect(await get('/?job=job-bob', 'alice')).toBe(403)
+    expect(await get('/', 'alice')).toBe(200) // her own job, named by authorize
+    expect(await get('/?job=job-bob', 'admin')).toBe(200)
+    expect(await get('/')).toBe(403)
+    expect(await get('/?job=a%20b', 'admin')).toBe(400)
+    const post = await fetch(`${base}/`, { method: 'POST', headers: { 'X-User': 'admin' } })
+    expect(post.status).toBe(405)
+  })
+
+  it('sends keepalive comments while idle', async () => {
+    const { base } = await serve({ keepAlive: 50 })
+    const client = await SseClient.open(`${base}/?job=quiet`)
+    await waitFor(() => client.comments.filter((c) => c === 'keepalive').length >= 2, 'two keepalive comments')
+    client.close()
+  })
+
+  it('releases the Redis connection of each viewer that leaves: no leak after many visits', async () => {
+    const { base, handler } = await serve()
+    const before = await clientCount(admin)
+    for (let round = 0; round < 5; round++) {
+      const clients = await Promise.all(Array.from({ length: 10 }, async (_, i) => await SseClient.open(`${base}/?job=visit-${i}`)))
+      await waitFor(() => handler.connections === 10, '10 viewers')
+      for (const client of clients) client.close()
+      await waitFor(() => handler.connections === 0, 'every viewer gone')
+    }
+    await waitFor(async () => await clientCount(admin) <= before, `the Redis connections back to ${before}`)
+  })
+
+  it('answers 503 when Redis cannot be reached, without details', async () => {
+    const { base } = await serve({ url: `redis://:secret-pw@127.0.0.1:${await freePort()}` })
+    const response = await fetch(`${base}/?job=x`)
+    expect(response.status).toBe(503)
+    expect(await response.text()).toBe('the log stream is not available now\n')
+  })
+
+  it('works mounted in Express and in Fastify', async () => {
+    const job = logger.child({ userId: 'mounted' })
+    const handler = createLogStreamHandler({ url: redis.url, history: true })
+    const app = express()
+    app.get('/logs', handler)
+    const expressServer = http.createServer(app)
+    servers.push({ server: expressServer, handler })
+    const fastify = Fastify()
+    fastify.get('/logs', (request, reply) => {
+      reply.hijack()
+      handler(request.raw, reply.raw)
+    })
+    await fastify.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const viaExpress = await SseClient.open(`${await listen(expressServer)}/logs?job=mounted`)
+      const viaFastify = await SseClient.open(`http://127.0.0.1:${(fastify.server.address() as AddressInfo).port}/logs?job=mounted`)
+      await waitFor(() => handler.connections === 2, 'both viewers')
+      job.info('hello both')
+      await viaExpress.waitFor(1)
+      await viaFastify.waitFor(1)
+      expect(viaExpress.msgs).toEqual(['hello both'])
+      expect(viaFastify.msgs).toEqual(['hello both'])
+      viaExpress.close()
+      viaFastify.close()
+    } finally {
+      await handler.close()
+      fastify.server.closeAllConnections()
+      await fastify.close()
+    }
+  })
+
+  it('rejects bad options with a TypeError naming them', () => {
+    expect(() => createLogStreamHandler({ authorize: 'yes' } as never)).toThrow(/expected `authorize` to be a function/)
+    expect(() => createLogStreamHandler({ replay: -1 })).toThrow(/expected `replay` to be an integer/)
+    expect(() => createLogStreamHandler({ histroy: true } as never)).toThrow(/unknown createLogStreamHandler option `histroy`/)
+  })
+})
