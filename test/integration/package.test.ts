@@ -58,6 +58,19 @@ describe('the published package', () => {
     expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false)
   })
 
+  it('installs the redis-log-tail command, which asks for pino-pretty only when --pretty needs it', () => {
+    const bin = join(dir, 'app', 'node_modules', '.bin', 'redis-log-tail')
+    expect(execFileSync(bin, ['--help'], { encoding: 'utf8' })).toMatch(/^Usage: redis-log-tail/)
+    let stderr = ''
+    try {
+      execFileSync(bin, ['--pretty'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    } catch (error) {
+      stderr = String((error as { stderr: string }).stderr)
+      expect((error as { status: number }).status).toBe(2)
+    }
+    expect(stderr).toBe('redis-log-tail: --pretty needs pino-pretty: npm install pino-pretty\n')
+  })
+
   it.each([['CommonJS', 'app.js'], ['ESM', join('esm', 'app.js')]])('works by name in a fresh %s app', async (_kind, file) => {
     const sub = await Subscriber.start(server.url)
     try {
