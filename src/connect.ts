@@ -1,12 +1,38 @@
 /**
- * How every part of the package opens a Redis connection: the worker's publisher, and, in the application, the
- * subscribe API, the SSE handler and the CLI. Only loaded where a connection is made.
+ * How every part of the package opens its connection to Redis: the worker's publisher, and, in the application,
+ * the subscribe API (with the SSE handler and the CLI on top). One server (or a Sentinel group, through the
+ * `redis` options) or a Redis Cluster. Only loaded where a connection is made.
  */
-import Redis, { type RedisOptions } from 'ioredis'
+import Redis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis'
+import type { ClusterNode } from './options'
+
+/** A connection: to one server, or to a cluster. */
+export type Client = Redis | Cluster
+
+/** Where to connect, as the resolved options say. */
+export interface ConnectOptions {
+  url: string
+  /** ioredis options; with `cluster`, ioredis cluster options. */
+  redis: RedisOptions | ClusterOptions
+  cluster: ClusterNode[] | false
+  maxReconnectDelay: number
+}
+
+/** What the caller needs from the connection to work at all; these win over the user's options. */
+export interface ClientPolicy {
+  /** Queue commands while disconnected (the publisher does not: it buffers, bounded, and re-sends itself). */
+  offlineQueue: boolean
+  /** Send again, after a reconnect, the commands whose reply was lost (the publisher does that itself). */
+  resend: boolean
+  /** For a cluster: let ioredis route SSUBSCRIBE to the shard owning each channel. */
+  shardedSubscribers?: boolean
+}
 
 // ioredis merges its arguments with the first one winning; passing the options object before the URL lets the
 // user's `redis` options take precedence over what the URL says. The typed overloads do not offer that order.
 const RedisClient = Redis as unknown as new (options: RedisOptions, url: string) => Redis
+
+const described = new WeakMap<Client, string>()
 
 /**
  * Reconnects after 50 ms, doubling per failed attempt up to `maxDelay`, and never gives up. (A function, so it
@@ -16,17 +42,43 @@ export function backoff (maxDelay: number): (attempt: number) => number {
   return (attempt) => Math.min(50 * 2 ** Math.min(attempt - 1, 20), maxDelay)
 }
 
-/**
- * Opens (lazily or not, as `options` say) a connection to `url`. `defaults` give way to the user's `redis` options,
- * which give way to `forced` (what the caller needs to work at all).
- */
-export function createRedis (url: string, redis: RedisOptions, defaults: RedisOptions, forced: RedisOptions = {}): Redis {
-  return new RedisClient({ ...defaults, ...redis, ...forced }, url)
+/** Creates the connection, not yet connected (`connect()` starts it). */
+export function createClient (options: ConnectOptions, policy: ClientPolicy): Client {
+  const retryStrategy = backoff(options.maxReconnectDelay)
+  if (options.cluster === false) {
+    return new RedisClient({
+      // ioredis arms this timer even for a socket that never connected; 2 s (its default) would hold the event loop
+      // that long after close.
+      disconnectTimeout: 500,
+      retryStrategy,
+      ...options.redis as RedisOptions,
+      lazyConnect: true,
+      enableOfflineQueue: policy.offlineQueue,
+      autoResendUnfulfilledCommands: policy.resend
+    }, options.url)
+  }
+  const user = options.redis as ClusterOptions
+  const cluster = new Cluster(options.cluster, {
+    clusterRetryStrategy: retryStrategy,
+    ...user,
+    lazyConnect: true,
+    enableOfflineQueue: policy.offlineQueue,
+    ...(policy.shardedSubscribers === true ? { shardedSubscribers: true } : {}),
+    redisOptions: {
+      disconnectTimeout: 500,
+      ...user.redisOptions,
+      autoResendUnfulfilledCommands: policy.resend
+    }
+  })
+  described.set(cluster, `Redis Cluster (${options.cluster.map((n) => `${n.host}:${n.port}`).join(', ')})`)
+  return cluster
 }
 
-/** Where a connection goes, for messages: host and port (or Sentinel group), never credentials. */
-export function targetOf (redis: Redis): string {
-  const { host, port, sentinels, name } = redis.options
+/** Where a connection goes, for messages: host and port, Sentinel group or cluster nodes, never credentials. */
+export function targetOf (client: Client): string {
+  const known = described.get(client)
+  if (known !== undefined) return known
+  const { host, port, sentinels, name } = (client as Redis).options
   if (Array.isArray(sentinels) && sentinels.length > 0) return `Sentinel group "${name ?? ''}"`
   return `${host ?? ''}:${String(port ?? '')}`
 }

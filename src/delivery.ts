@@ -39,7 +39,7 @@ const NOTICE_INTERVAL_MS = 1000
 
 type DeliveryOptions = Pick<ResolvedOptions, 'url' | 'redis' | 'maxBatchLines' | 'maxBufferedLines' |
 'maxBufferedBytes' | 'dropPolicy' | 'closeTimeout' | 'statsInterval' | 'maxReconnectDelay' | 'globalChannel' |
-'maxLineBytes' | 'batchScript' | 'history'>
+'maxLineBytes' | 'batchScript' | 'history' | 'cluster' | 'sharded'>
 
 export class Delivery {
   readonly counters: Counters = {

@@ -161,7 +161,27 @@ export interface RedisLogTransportOptions {
    * @default false
    */
   history?: boolean | HistoryOptions
+  /**
+   * Redis Cluster: the startup nodes (`'host:port'` strings or `{ host, port }`). `url` is then not used; the
+   * `redis` options are ioredis cluster options (node options such as `password` and `tls` go in
+   * `redis.redisOptions`).
+   * @default false (a single server, or Sentinel through `redis.sentinels`)
+   */
+  cluster?: ClusterNodeOption[] | false
+  /**
+   * Publish with SPUBLISH (Redis 7 sharded pub/sub) instead of PUBLISH: in a cluster a line then goes only to the
+   * shard that owns its channel instead of to every node. Viewers must then read with SSUBSCRIBE (the subscribe
+   * API, `redis-log-tail --sharded` and the SSE handler do when given `sharded: true`).
+   * @default false
+   */
+  sharded?: boolean
 }
+
+/** A cluster startup node. */
+export type ClusterNodeOption = string | { host: string, port: number }
+
+/** A cluster startup node, as resolved. */
+export interface ClusterNode { host: string, port: number }
 
 /** Options with every default applied, as the worker uses them. */
 export interface ResolvedOptions {
@@ -180,13 +200,16 @@ export interface ResolvedOptions {
   statsInterval: number
   maxReconnectDelay: number
   history: ResolvedHistory | false
+  cluster: ClusterNode[] | false
+  sharded: boolean
 }
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379'
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set<keyof RedisLogTransportOptions>([
   'url', 'redis', 'channelPrefix', 'globalChannel', 'userIdKey', 'maxBatchLines', 'batchScript', 'maxBufferedLines',
-  'maxBufferedBytes', 'dropPolicy', 'closeTimeout', 'maxLineBytes', 'statsInterval', 'maxReconnectDelay', 'history'
+  'maxBufferedBytes', 'dropPolicy', 'closeTimeout', 'maxLineBytes', 'statsInterval', 'maxReconnectDelay', 'history',
+  'cluster', 'sharded'
 ])
 
 const HISTORY_KEYS: ReadonlySet<string> = new Set<keyof HistoryOptions>(['maxLen', 'jobTtl', 'globalTtl', 'keyPrefix'])
@@ -246,6 +269,29 @@ export function resolveHistory (value: unknown, name = 'history'): ResolvedHisto
   }
 }
 
+/** Validates the `cluster` option: `false`, or a non-empty list of `'host:port'` or `{ host, port }`. */
+export function resolveCluster (value: unknown): ClusterNode[] | false {
+  if (value === undefined || value === false) return false
+  const expected = 'a non-empty array of `\'host:port\'` strings or `{ host, port }` objects'
+  if (!Array.isArray(value) || value.length === 0) fail('cluster', expected, value)
+  return value.map((node: unknown) => {
+    let host: unknown
+    let port: unknown
+    if (typeof node === 'string') {
+      const match = /^(.+):(\d{1,5})$/.exec(node)
+      if (match === null) fail('cluster', expected, node)
+      host = match[1]
+      port = Number(match[2])
+    } else if (node !== null && typeof node === 'object') {
+      ({ host, port } = node as { host?: unknown, port?: unknown })
+    }
+    if (typeof host !== 'string' || host === '' || typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+      fail('cluster', expected, node)
+    }
+    return { host, port }
+  })
+}
+
 /** The stream that keeps a channel's recent lines. */
 export function historyKey (history: Pick<ResolvedHistory, 'keyPrefix'>, channel: string): string {
   return history.keyPrefix + channel
@@ -265,7 +311,14 @@ export function resolveOptions (input: RedisLogTransportOptions = {}, env: NodeJ
     }
   }
 
-  const url = input.url ?? (env.REDIS_URL !== undefined && env.REDIS_URL !== '' ? env.REDIS_URL : DEFAULT_URL)
+  const cluster = resolveCluster(input.cluster)
+  if (cluster !== false && input.url !== undefined) {
+    throw new TypeError('redis-log-transport: give either `url` or `cluster`, not both (cluster credentials go in `redis.redisOptions`)')
+  }
+  const sharded = input.sharded ?? false
+  if (typeof sharded !== 'boolean') fail('sharded', 'a boolean', sharded)
+  // With a cluster the URL is not used; REDIS_URL is not consulted.
+  const url = cluster !== false ? DEFAULT_URL : input.url ?? (env.REDIS_URL !== undefined && env.REDIS_URL !== '' ? env.REDIS_URL : DEFAULT_URL)
   if (typeof url !== 'string' || !/^rediss?:\/\/./.test(url)) {
     fail('url', 'a string starting with `redis://` or `rediss://`', url)
   }
@@ -302,7 +355,9 @@ export function resolveOptions (input: RedisLogTransportOptions = {}, env: NodeJ
     maxLineBytes: integer('maxLineBytes', input.maxLineBytes, 1024 * 1024, 64),
     statsInterval: integer('statsInterval', input.statsInterval, 10_000, 0, MAX_TIMER_DELAY),
     maxReconnectDelay: integer('maxReconnectDelay', input.maxReconnectDelay, 2000, 1, MAX_TIMER_DELAY),
-    history: resolveHistory(input.history)
+    history: resolveHistory(input.history),
+    cluster,
+    sharded
   }
 }
 
@@ -338,6 +393,16 @@ export interface ReaderOptions {
    * @default 2000
    */
   maxReconnectDelay?: number
+  /**
+   * Redis Cluster startup nodes, as in the transport; `url` is then not used.
+   * @default false
+   */
+  cluster?: ClusterNodeOption[] | false
+  /**
+   * Read with SSUBSCRIBE, for a transport that publishes with `sharded: true`.
+   * @default false
+   */
+  sharded?: boolean
 }
 
 /** Where a subscription reads from. */
@@ -386,6 +451,8 @@ export interface ResolvedReaderOptions {
   channelPrefix: string
   globalChannel: string
   maxReconnectDelay: number
+  cluster: ClusterNode[] | false
+  sharded: boolean
 }
 
 /** `SubscribeOptions` with every default applied; `channel` and `key` are where the lines are read. */
@@ -399,7 +466,7 @@ export interface ResolvedSubscribeOptions extends ResolvedReaderOptions {
   maxQueued: number
 }
 
-const READER_KEYS = ['url', 'redis', 'channelPrefix', 'globalChannel', 'maxReconnectDelay']
+const READER_KEYS = ['url', 'redis', 'channelPrefix', 'globalChannel', 'maxReconnectDelay', 'cluster', 'sharded']
 const SUBSCRIBE_KEYS: ReadonlySet<string> = new Set([...READER_KEYS, 'job', 'history', 'after', 'source', 'historyKeyPrefix', 'maxQueued'])
 
 /** A history entry id as Redis makes them: milliseconds, a dash, a sequence number. */
@@ -417,14 +484,18 @@ export function resolveReaderOptions (input: ReaderOptions, env: NodeJS.ProcessE
     url: input.url,
     redis: input.redis,
     channelPrefix: input.channelPrefix,
-    maxReconnectDelay: input.maxReconnectDelay
+    maxReconnectDelay: input.maxReconnectDelay,
+    cluster: input.cluster,
+    sharded: input.sharded
   }, env)
   return {
     url: transport.url,
     redis: transport.redis,
     channelPrefix: transport.channelPrefix,
     globalChannel: channelName('globalChannel', input.globalChannel, GLOBAL_LOG_CHANNEL),
-    maxReconnectDelay: transport.maxReconnectDelay
+    maxReconnectDelay: transport.maxReconnectDelay,
+    cluster: transport.cluster,
+    sharded: transport.sharded
   }
 }
 

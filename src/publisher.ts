@@ -1,7 +1,8 @@
 /**
- * Worker side: the only module that knows ioredis. It owns the connection and publishes a batch of lines in one
- * round trip, reporting for each line whether it was published, refused by the server, or is of unknown fate
- * because the connection went away (those are handed back to be sent again).
+ * Worker side: the only module that speaks to Redis for the transport. It owns the connection (one server, a
+ * Sentinel group or a cluster) and publishes a batch of lines, reporting for each line whether it was published,
+ * refused by the server, or is of unknown fate because the connection went away or its slot moved (those are
+ * handed back to be sent again).
  *
  * A batch goes out as one call of a small Lua script that runs PUBLISH for every line and channel (EVALSHA, loaded
  * on first use): one ioredis command per batch instead of one per PUBLISH, which is most of the CPU a pipeline of
@@ -12,28 +13,20 @@
  * With `history` on, each line is also appended to its channel's stream (XADD ... MAXLEN ~), in the same script
  * call or pipeline, and each stream written gets its time to live once per batch. A line is published when every
  * PUBLISH took it; a failed XADD is counted apart (`historyFailed`): the line reached live viewers all the same.
+ *
+ * In a cluster, a script may only touch keys of the node it runs on, so the script is used only for plain PUBLISH
+ * without history (PUBLISH reaches every node from any node). Otherwise the batch's commands (see commands.ts) are
+ * split per node that owns their key or, for SPUBLISH, their channel, and each node gets one pipeline.
  */
-import { ReplyError, type Redis } from 'ioredis'
-import { backoff, createRedis, targetOf } from './connect'
-import { HISTORY_FIELD, historyKey, type ResolvedHistory, type ResolvedOptions } from './options'
+import { Cluster, ReplyError } from 'ioredis'
+import calculateSlot from 'cluster-key-slot'
+import { planBatch, settle, settleScript, unsent, type PlannedCommand, type PublishResult, type Reply } from './commands'
+import { createClient, targetOf, type Client } from './connect'
+import { HISTORY_FIELD, type ResolvedOptions } from './options'
 import type { Entry } from './route'
 import { debug, secretsOf } from './warn'
 
-/** What became of a batch. */
-export interface PublishResult {
-  /** Lines every channel of which accepted the PUBLISH. */
-  published: number
-  /** Lines the server refused (a command error such as NOPERM); they are not sent again. */
-  rejected: number
-  /** Lines whose fate is unknown (connection lost), with only the channels still to reach. */
-  retry: Entry[]
-  /** Lines published whose append to the history stream failed (they are counted in `published` too). */
-  historyFailed: number
-  /** The first error met, for reporting. */
-  error?: Error
-  /** The first error met while appending to the history, for reporting. */
-  historyError?: Error
-}
+export type { PublishResult } from './commands'
 
 export interface PublisherEvents {
   /** The connection is ready for commands (first time and after each reconnect). */
@@ -41,8 +34,6 @@ export interface PublisherEvents {
   /** ioredis reported an error (connection refused, authentication, TLS, ...). */
   onError: (error: Error) => void
 }
-
-type Reply = [Error | null, unknown]
 
 /**
  * ARGV holds channel, message, channel, message, ...; the reply lists, for each PUBLISH that failed, its number
@@ -93,62 +84,53 @@ interface WithPublishBatch {
 
 /** What the publisher is configured with: a subset of the resolved options. */
 export type PublisherOptions = Pick<ResolvedOptions, 'url' | 'redis' | 'maxReconnectDelay' | 'batchScript' | 'history' |
-'globalChannel'>
+'globalChannel' | 'cluster' | 'sharded'>
 
 export class Publisher {
-  readonly #redis: Redis
+  readonly #client: Client
+  readonly #options: PublisherOptions
   readonly #events: PublisherEvents
   // Called when the connection closes, so that a pipeline in flight does not wait for a reply that cannot come.
   readonly #onConnectionLost = new Set<() => void>()
   #useScript: boolean
   readonly #secrets: string[]
-  readonly #history: ResolvedHistory | false
-  readonly #globalChannel: string | false
 
   constructor (options: PublisherOptions, events: PublisherEvents) {
+    this.#options = options
     this.#events = events
-    this.#useScript = options.batchScript
-    this.#history = options.history
-    this.#globalChannel = options.globalChannel
+    // SPUBLISH must run on the shard of its channel, XADD on the node of its key: not from a keyless script there.
+    this.#useScript = options.batchScript && !options.sharded && (options.cluster === false || options.history === false)
     this.#secrets = secretsOf(options.url, options.redis)
-    this.#redis = createRedis(options.url, options.redis, {
-      // ioredis arms this timer even for a socket that never connected; 2 s (its default) would hold the
-      // event loop that long after close.
-      disconnectTimeout: 500,
-      // Never gives up: the buffer is bounded, the wait is not.
-      retryStrategy: backoff(options.maxReconnectDelay)
-    }, {
-      // The transport buffers (bounded) and re-sends itself; ioredis must not keep a second, unbounded queue.
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      autoResendUnfulfilledCommands: false
-    })
-    this.#redis.defineCommand('publishBatch', { numberOfKeys: 0, lua: PUBLISH_BATCH_LUA })
-    this.#redis.defineCommand('publishBatchWithHistory', { numberOfKeys: 0, lua: PUBLISH_BATCH_WITH_HISTORY_LUA })
-    this.#redis.on('error', (error: Error) => { this.#events.onError(error) })
-    this.#redis.on('ready', () => { this.#events.onReady() })
-    this.#redis.on('close', () => {
+    // The transport buffers (bounded) and re-sends itself; ioredis must not keep a second, unbounded queue.
+    this.#client = createClient(options, { offlineQueue: false, resend: false })
+    this.#client.defineCommand('publishBatch', { numberOfKeys: 0, lua: PUBLISH_BATCH_LUA })
+    this.#client.defineCommand('publishBatchWithHistory', { numberOfKeys: 0, lua: PUBLISH_BATCH_WITH_HISTORY_LUA })
+    this.#client.on('error', (error: Error) => { this.#events.onError(error) })
+    // A cluster reports trouble with one node as 'node error'; the cluster as a whole may still be up.
+    this.#client.on('node error', (error: Error) => { this.#events.onError(error) })
+    this.#client.on('ready', () => { this.#events.onReady() })
+    this.#client.on('close', () => {
       for (const lost of this.#onConnectionLost) lost()
       this.#onConnectionLost.clear()
     })
     // Connect in the background: the factory must resolve even when Redis is down. Failures arrive as 'error'.
-    this.#redis.connect().catch(() => {})
+    this.#client.connect().catch(() => {})
   }
 
   /** True when commands can be sent now. */
   get ready (): boolean {
-    return this.#redis.status === 'ready'
+    return this.#client.status === 'ready'
   }
 
-  /** Where the transport publishes, for messages: host and port (or Sentinel group), never credentials. */
+  /** Where the transport publishes, for messages: host and port, Sentinel group or cluster nodes, never credentials. */
   get target (): string {
-    return targetOf(this.#redis)
+    return targetOf(this.#client)
   }
 
   /** Resolves when the connection is (or next becomes) ready. */
   async whenReady (): Promise<void> {
     if (this.ready) return
-    await new Promise<void>((resolve) => { this.#redis.once('ready', () => { resolve() }) })
+    await new Promise<void>((resolve) => { this.#client.once('ready', () => { resolve() }) })
   }
 
   /** True while batches go out as one script call; false once the server refused the script. */
@@ -156,51 +138,77 @@ export class Publisher {
     return this.#useScript
   }
 
-  /** Publishes each line to each of its channels in one round trip. Never rejects. */
+  /** Publishes each line to each of its channels in one round trip (one per node in a cluster). Never rejects. */
   async publish (batch: readonly Entry[]): Promise<PublishResult> {
     if (this.#useScript) {
       const refused = await this.#untilReplyOrLost(this.#publishWithScript(batch))
-      if (!(refused instanceof Error)) return sortRefusals(batch, refused)
+      if (!(refused instanceof Error)) return settleScript(batch, refused, (message) => new ReplyError(message))
       if (refused.name !== 'ReplyError') return unsent(batch, refused)
       // The script itself was refused: nothing was published. Use plain PUBLISH from now on.
       this.#useScript = false
       debug(this.#secrets, 'the server refused the publishing script (%s); using PUBLISH pipelines', refused.message)
     }
-    const history = this.#history
-    const pipeline = this.#redis.pipeline()
-    const kept = new Set<string>()
-    for (const entry of batch) {
-      for (const channel of entry.channels) {
-        if (history !== false) {
-          const key = historyKey(history, channel)
-          pipeline.xadd(key, 'MAXLEN', '~', history.maxLen, '*', HISTORY_FIELD, entry.line)
-          kept.add(key)
-        }
-        pipeline.publish(channel, entry.line)
-      }
-    }
-    if (history !== false) {
-      for (const key of kept) pipeline.expire(key, this.#ttlOf(history, key))
-    }
-    const replies = await this.#untilReplyOrLost(pipeline.exec().then((result) => result ?? new Error('Pipeline was not executed')))
+    const commands = planBatch(batch, this.#options)
+    const replies = this.#client instanceof Cluster
+      ? await this.#sendPerNode(this.#client, commands)
+      : await this.#send(commands)
     if (replies instanceof Error) return unsent(batch, replies)
-    return sortReplies(batch, replies, history !== false)
+    return settle(batch, commands, replies)
   }
 
-  #ttlOf (history: ResolvedHistory, key: string): number {
-    const global = this.#globalChannel
-    return global !== false && key === historyKey(history, global) ? history.globalTtl : history.jobTtl
+  /** Sends commands as one pipeline; an error when the connection is lost before the replies. */
+  async #send (commands: readonly PlannedCommand[]): Promise<Reply[] | Error> {
+    const pipeline = this.#client.pipeline()
+    for (const { args: [name, ...args] } of commands) pipeline.call(name, ...args)
+    return await this.#untilReplyOrLost(pipeline.exec().then((result) => result ?? new Error('Pipeline was not executed')))
+  }
+
+  /**
+   * Splits commands per node owning their key (keyless ones join the first group) and sends one pipeline per node,
+   * in parallel. A command's reply is an error of unknown fate when its node's pipeline failed as a whole.
+   */
+  async #sendPerNode (cluster: Cluster, commands: readonly PlannedCommand[]): Promise<Reply[] | Error> {
+    const groups = new Map<string, number[]>()
+    const keyless: number[] = []
+    commands.forEach((command, index) => {
+      if (command.key === undefined) {
+        keyless.push(index)
+        return
+      }
+      const node = cluster.slots[calculateSlot(command.key)]?.[0] ?? 'unknown'
+      const group = groups.get(node)
+      if (group === undefined) groups.set(node, [index])
+      else group.push(index)
+    })
+    const first = groups.values().next().value
+    if (first === undefined) groups.set('any', keyless)
+    else first.push(...keyless)
+    const replies: Reply[] = new Array<Reply>(commands.length)
+    let moved = false
+    await Promise.all([...groups.values()].map(async (indexes) => {
+      indexes.sort((a, b) => a - b) // keyless commands joined at the end; keep the batch's order
+      const got = await this.#send(indexes.map((i) => commands[i] as PlannedCommand))
+      indexes.forEach((commandIndex, i) => {
+        const reply: Reply = got instanceof Error ? [got, undefined] : got[i] ?? [new Error('no reply'), undefined]
+        if (reply[0]?.message.startsWith('MOVED') === true) moved = true
+        replies[commandIndex] = reply
+      })
+    }))
+    // ioredis follows a redirection only when a whole pipeline was redirected; for the lines sent again, learn
+    // where the slots went now.
+    if (moved) cluster.refreshSlotsCache()
+    return replies
   }
 
   async #publishWithScript (batch: readonly Entry[]): Promise<unknown[]> {
-    const history = this.#history
+    const { history, globalChannel } = this.#options
     const args: Array<string | number> = history === false
       ? []
-      : [history.maxLen, history.keyPrefix, this.#globalChannel === false ? '' : this.#globalChannel, history.jobTtl, history.globalTtl]
+      : [history.maxLen, history.keyPrefix, globalChannel === false ? '' : globalChannel, history.jobTtl, history.globalTtl]
     for (const entry of batch) {
       for (const channel of entry.channels) args.push(channel, entry.line)
     }
-    const commands = this.#redis as unknown as WithPublishBatch
+    const commands = this.#client as unknown as WithPublishBatch
     if (history === false) return await commands.publishBatch(...(args as string[])) as unknown[]
     return await commands.publishBatchWithHistory(...args) as unknown[]
   }
@@ -223,92 +231,11 @@ export class Publisher {
     if (this.ready) {
       let timer: NodeJS.Timeout | undefined
       await Promise.race([
-        this.#redis.quit().catch(() => {}),
+        this.#client.quit().catch(() => {}),
         new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs) })
       ])
       clearTimeout(timer)
     }
-    this.#redis.disconnect()
+    this.#client.disconnect()
   }
-}
-
-/** The whole batch is of unknown fate (the connection went away): all of it is to be sent again. */
-function unsent (batch: readonly Entry[], error: Error): PublishResult {
-  return { published: 0, rejected: 0, retry: [...batch], historyFailed: 0, error }
-}
-
-/**
- * Matches the script's list of refusals (number of the channel-and-line pair from 1, error, ...; a negative
- * number for a failed XADD) to lines. A line one of whose channels refused the PUBLISH counts as rejected.
- */
-function sortRefusals (batch: readonly Entry[], refusals: readonly unknown[]): PublishResult {
-  if (refusals.length === 0) return { published: batch.length, rejected: 0, retry: [], historyFailed: 0 }
-  const refused = new Set<number>()
-  const notKept = new Set<number>()
-  const result: PublishResult = { published: 0, rejected: 0, retry: [], historyFailed: 0 }
-  for (let i = 0; i < refusals.length; i += 2) {
-    const number = Number(refusals[i])
-    if (number < 0) {
-      notKept.add(-number)
-      result.historyError ??= new ReplyError(String(refusals[i + 1]))
-    } else {
-      refused.add(number)
-      result.error ??= new ReplyError(String(refusals[i + 1]))
-    }
-  }
-  let number = 0
-  for (const entry of batch) {
-    let rejected = false
-    let historyFailed = false
-    for (let c = 0; c < entry.channels.length; c++) {
-      number++
-      if (refused.has(number)) rejected = true
-      if (notKept.has(number)) historyFailed = true
-    }
-    if (rejected) result.rejected++
-    else {
-      result.published++
-      if (historyFailed) result.historyFailed++
-    }
-  }
-  return result
-}
-
-/**
- * Matches replies to lines: replies come in command order, one PUBLISH per channel of each line, each preceded by
- * its XADD when `history` is on (the EXPIRE replies at the end only matter for their errors).
- */
-function sortReplies (batch: readonly Entry[], replies: readonly Reply[], history: boolean): PublishResult {
-  const result: PublishResult = { published: 0, rejected: 0, retry: [], historyFailed: 0 }
-  let index = 0
-  for (const entry of batch) {
-    let refused = false
-    let notKept = false
-    let unsent: string[] | undefined
-    for (const channel of entry.channels) {
-      if (history) {
-        const error = replies[index++]?.[0] ?? null
-        if (error !== null) {
-          notKept = true
-          if (error.name === 'ReplyError') result.historyError ??= error
-        }
-      }
-      const error = replies[index++]?.[0] ?? null
-      if (error === null) continue
-      result.error ??= error
-      if (error.name === 'ReplyError') refused = true
-      else (unsent ??= []).push(channel)
-    }
-    if (refused) result.rejected++
-    else if (unsent !== undefined) result.retry.push({ line: entry.line, channels: unsent })
-    else {
-      result.published++
-      if (notKept) result.historyFailed++
-    }
-  }
-  for (; index < replies.length; index++) {
-    const error = replies[index]?.[0] ?? null
-    if (error !== null && error.name === 'ReplyError') result.historyError ??= error
-  }
-  return result
 }

@@ -6,8 +6,7 @@
  * id, replays recent lines, and resumes exactly after the last line seen, across a lost connection or, with
  * `after`, across a new subscription.
  */
-import type { Redis } from 'ioredis'
-import { backoff, createRedis, targetOf } from './connect'
+import { createClient, targetOf, type Client } from './connect'
 import { HISTORY_FIELD, resolveSubscribeOptions, type ResolvedSubscribeOptions, type SubscribeOptions } from './options'
 import { debug, redact, secretsOf } from './warn'
 
@@ -59,7 +58,7 @@ class Subscription implements LogSubscription {
   reconnects = 0
 
   readonly #options: ResolvedSubscribeOptions
-  readonly #redis: Redis
+  readonly #redis: Client
   readonly #secrets: string[]
   #queue: LogMessage[] = []
   #head = 0
@@ -76,16 +75,13 @@ class Subscription implements LogSubscription {
     this.#secrets = secretsOf(options.url, options.redis)
     this.ready = new Promise<void>((resolve, reject) => { this.#settleReady = { resolve, reject } })
     this.ready.catch(() => {}) // the error also ends the iteration; not awaiting `ready` is no unhandled rejection
-    this.#redis = createRedis(options.url, options.redis, {
-      retryStrategy: backoff(options.maxReconnectDelay),
-      disconnectTimeout: 500
-    }, { lazyConnect: true })
+    this.#redis = createClient(options, { offlineQueue: true, resend: true, shardedSubscribers: options.sharded })
     this.#redis.on('error', (error: Error) => { this.#onError(error) })
     this.#redis.on('ready', () => {
       if (this.#everReady) this.reconnects++
       this.#everReady = true
     })
-    this.#redis.on('message', (channel: string, line: string) => { this.#push({ line, channel }) })
+    this.#redis.on(options.sharded ? 'smessage' : 'message', (channel: string, line: string) => { this.#push({ line, channel }) })
     this.#start().catch((error: unknown) => { this.#fail(error instanceof Error ? error : new Error(String(error))) })
   }
 
@@ -95,7 +91,8 @@ class Subscription implements LogSubscription {
     const fromStream = source === 'stream' ||
       (source === 'auto' && (after !== undefined || (history > 0 && await this.#redis.exists(key) === 1)))
     if (!fromStream) {
-      await this.#redis.subscribe(channel)
+      if (this.#options.sharded) await this.#redis.ssubscribe(channel)
+      else await this.#redis.subscribe(channel)
       this.source = 'pubsub'
       this.#settleReady.resolve()
       return

@@ -217,6 +217,7 @@ describe('delivery events and notices, in process', () => {
       buffered: 0,
       errors: expect.any(Number) as number,
       reconnects: 0,
+      historyFailed: 0,
       invalid: { notJsonObject: 1, userId: 0 }
     })
     expect(events.at(-2)).toEqual(['dropped', { total: 152, droppedByCause: { overflow: 146, oversize: 1, shutdown: 5 } }])

@@ -17,7 +17,9 @@ describe('resolveOptions', () => {
       maxLineBytes: 1024 * 1024,
       statsInterval: 10_000,
       maxReconnectDelay: 2000,
-      history: false
+      history: false,
+      cluster: false,
+      sharded: false
     })
     expect(GLOBAL_LOG_CHANNEL).toBe('logs:global')
   })
@@ -38,6 +40,12 @@ describe('resolveOptions', () => {
     expect(resolveOptions({ history: { maxLen: 50, keyPrefix: 'h:' } }, {}).history)
       .toEqual({ maxLen: 50, jobTtl: 3600, globalTtl: 86_400, keyPrefix: 'h:' })
     expect(resolveOptions({ history: false }, {}).history).toBe(false)
+  })
+
+  it('takes cluster nodes as strings or objects, and refuses a url beside them', () => {
+    expect(resolveOptions({ cluster: ['127.0.0.1:7000', { host: 'h', port: 7001 }], sharded: true }, { REDIS_URL: 'redis://x:1' }))
+      .toMatchObject({ cluster: [{ host: '127.0.0.1', port: 7000 }, { host: 'h', port: 7001 }], sharded: true })
+    expect(() => resolveOptions({ cluster: ['h:1'], url: 'redis://h:2' }, {})).toThrow(/give either `url` or `cluster`, not both/)
   })
 
   it('accepts statsInterval 0, which turns the periodic stats off', () => {
@@ -74,6 +82,10 @@ describe('resolveOptions', () => {
     ['statsInterval', -1, /expected `statsInterval` to be an integer from 0 to 2147483647, got `-1` \(number\)/],
     ['statsInterval', 2 ** 31, /expected `statsInterval` to be an integer from 0 to 2147483647, got `2147483648`/],
     ['maxReconnectDelay', 0, /expected `maxReconnectDelay` to be an integer from 1 to 2147483647, got `0` \(number\)/],
+    ['cluster', [], /expected `cluster` to be a non-empty array of `'host:port'` strings or `\{ host, port \}` objects, got an array/],
+    ['cluster', ['127.0.0.1'], /expected `cluster` .* got a string of 9 characters/],
+    ['cluster', [{ host: 'h', port: 70000 }], /expected `cluster` .* got an object/],
+    ['sharded', 'yes', /expected `sharded` to be a boolean/],
     ['history', 'on', /expected `history` to be a boolean or an object, got a string of 2 characters/],
     ['history', { maxLen: 0 }, /expected `history.maxLen` to be an integer from 1 and up, got `0`/],
     ['history', { jobTtl: 1.5 }, /expected `history.jobTtl` to be an integer from 1 and up/],

@@ -1,0 +1,78 @@
+import { ReplyError } from 'ioredis'
+import { isRetryable, planBatch, settle, type Reply } from '../../src/commands'
+import { DEFAULT_HISTORY } from '../../src/options'
+import type { Entry } from '../../src/route'
+
+const batch: Entry[] = [
+  { line: 'a', channels: ['logs:j', 'logs:global'] },
+  { line: 'b', channels: ['logs:global'] }
+]
+const ok: Reply = [null, 1]
+const refused: Reply = [new ReplyError('NOPERM this user has no permissions to access the channel'), undefined]
+const moved: Reply = [new ReplyError('MOVED 1234 127.0.0.1:7001'), undefined]
+const lost: Reply = [new Error('Connection is closed.'), undefined]
+
+describe('planBatch', () => {
+  it('makes one PUBLISH per line and channel, in order, with no key to route by', () => {
+    const commands = planBatch(batch, { history: false, globalChannel: 'logs:global', sharded: false })
+    expect(commands.map((c) => [c.entry, c.kind, c.args, c.key])).toEqual([
+      [0, 'publish', ['publish', 'logs:j', 'a'], undefined],
+      [0, 'publish', ['publish', 'logs:global', 'a'], undefined],
+      [1, 'publish', ['publish', 'logs:global', 'b'], undefined]
+    ])
+  })
+
+  it('with sharded, uses SPUBLISH routed by the channel; with history, XADD before each and one EXPIRE per stream', () => {
+    const commands = planBatch(batch, { history: { ...DEFAULT_HISTORY, maxLen: 5 }, globalChannel: 'logs:global', sharded: true })
+    expect(commands.map((c) => [c.entry, c.kind, c.args, c.key])).toEqual([
+      [0, 'history', ['xadd', 'stream:logs:j', 'MAXLEN', '~', 5, '*', 'line', 'a'], 'stream:logs:j'],
+      [0, 'publish', ['spublish', 'logs:j', 'a'], 'logs:j'],
+      [0, 'history', ['xadd', 'stream:logs:global', 'MAXLEN', '~', 5, '*', 'line', 'a'], 'stream:logs:global'],
+      [0, 'publish', ['spublish', 'logs:global', 'a'], 'logs:global'],
+      [1, 'history', ['xadd', 'stream:logs:global', 'MAXLEN', '~', 5, '*', 'line', 'b'], 'stream:logs:global'],
+      [1, 'publish', ['spublish', 'logs:global', 'b'], 'logs:global'],
+      [-1, 'expire', ['expire', 'stream:logs:j', 3600], 'stream:logs:j'],
+      [-1, 'expire', ['expire', 'stream:logs:global', 86_400], 'stream:logs:global']
+    ])
+  })
+})
+
+describe('settle', () => {
+  const plain = planBatch(batch, { history: false, globalChannel: 'logs:global', sharded: false })
+  const kept = planBatch(batch, { history: DEFAULT_HISTORY, globalChannel: 'logs:global', sharded: false })
+
+  it('counts lines published when every PUBLISH took them', () => {
+    expect(settle(batch, plain, [ok, ok, ok])).toEqual({ published: 2, rejected: 0, retry: [], historyFailed: 0 })
+  })
+
+  it('counts a line refused on one channel as rejected', () => {
+    const result = settle(batch, plain, [refused, ok, ok])
+    expect(result).toMatchObject({ published: 1, rejected: 1, retry: [] })
+    expect(result.error).toBe(refused[0])
+  })
+
+  it('sends again, on the channels still to reach, a line whose slot moved or whose connection was lost', () => {
+    expect(settle(batch, plain, [ok, moved, lost])).toMatchObject({
+      published: 0,
+      rejected: 0,
+      retry: [{ line: 'a', channels: ['logs:global'] }, { line: 'b', channels: ['logs:global'] }]
+    })
+  })
+
+  it('counts a published line whose XADD failed or was lost in historyFailed, reporting only the refusal', () => {
+    // xadd j, publish j, xadd g, publish g (line a); xadd g, publish g (line b); expire j, expire g
+    const result = settle(batch, kept, [refused, ok, ok, ok, lost, ok, ok, ok])
+    expect(result).toMatchObject({ published: 2, rejected: 0, retry: [], historyFailed: 2 })
+    expect(result.historyError).toBe(refused[0])
+    expect(result.error).toBeUndefined()
+  })
+
+  it('tells errors worth a retry from refusals', () => {
+    for (const message of ['MOVED 1 h:1', 'ASK 1 h:1', 'TRYAGAIN x', 'CLUSTERDOWN x', 'LOADING x', 'READONLY x', 'MASTERDOWN x']) {
+      expect(isRetryable(new ReplyError(message))).toBe(true)
+    }
+    expect(isRetryable(new ReplyError('NOPERM x'))).toBe(false)
+    expect(isRetryable(new ReplyError('OOM command not allowed'))).toBe(false)
+    expect(isRetryable(new Error('Connection is closed.'))).toBe(true)
+  })
+})
