@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util'
 
-const USAGE = `Usage: redis-log-tail [--job ID | --global] [--history N] [--pretty] [--url URL]
+const USAGE = `Usage: redis-log-tail [--job ID | --global] [--history N] [--pretty] [--url URL | --cluster NODES [--sharded]]
 
 Prints the log lines published by redis-log-transport, one per line, as they arrive.
 
@@ -15,6 +15,8 @@ Prints the log lines published by redis-log-transport, one per line, as they arr
   --history N   first print the last N lines kept by the transport's \`history\` option
   --pretty      format lines with pino-pretty (it must be installed)
   --url URL     Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379)
+  --cluster NODES  read from a Redis Cluster: startup nodes as host:port,host:port
+  --sharded     read with SSUBSCRIBE, for a transport publishing with \`sharded: true\`
   --help        show this help
 
 Exits 0 on Ctrl-C; 1 when Redis cannot be reached or refuses the credentials; 2 on a usage error.`
@@ -23,7 +25,14 @@ type Format = (line: string) => string
 
 class UsageError extends Error {}
 
-interface Args { job: string | undefined, history: number, pretty: boolean, url: string | undefined }
+interface Args {
+  job: string | undefined
+  history: number
+  pretty: boolean
+  url: string | undefined
+  cluster: string[] | undefined
+  sharded: boolean
+}
 
 function parse (argv: string[]): Args | 'help' {
   let values
@@ -36,6 +45,8 @@ function parse (argv: string[]): Args | 'help' {
         history: { type: 'string' },
         pretty: { type: 'boolean' },
         url: { type: 'string' },
+        cluster: { type: 'string' },
+        sharded: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
       },
       strict: true,
@@ -52,7 +63,8 @@ function parse (argv: string[]): Args | 'help' {
     if (!/^\d{1,7}$/.test(values.history)) throw new UsageError('--history expects a whole number of lines, such as 100')
     history = Number(values.history)
   }
-  return { job: values.job, history, pretty: values.pretty === true, url: values.url }
+  const cluster = values.cluster?.split(',').map((node) => node.trim()).filter((node) => node !== '')
+  return { job: values.job, history, pretty: values.pretty === true, url: values.url, cluster, sharded: values.sharded === true }
 }
 
 function prettyFormat (): Format {
@@ -92,7 +104,13 @@ async function main (argv: string[]): Promise<number> {
   // Loaded after the arguments are checked: --help and usage errors need no Redis client.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { subscribe } = require('./subscribe') as typeof import('./subscribe')
-  const subscription = subscribe({ url: args.url, job: args.job, history: args.history })
+  const subscription = subscribe({
+    url: args.url,
+    job: args.job,
+    history: args.history,
+    ...(args.cluster === undefined ? {} : { cluster: args.cluster }),
+    sharded: args.sharded
+  })
   const stop = (): void => { void subscription.close() }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
