@@ -26,8 +26,17 @@ export function redact (text: string, secrets: readonly string[]): string {
   return out
 }
 
+/** The parts of ioredis (or ioredis cluster) options that may hold credentials. */
+interface SecretOptions {
+  password?: unknown
+  username?: unknown
+  sentinelPassword?: unknown
+  sentinelUsername?: unknown
+  redisOptions?: { password?: unknown, username?: unknown }
+}
+
 /** Collects the secrets of a configuration: password and username of the URL and of the ioredis options. */
-export function secretsOf (url: string, redis: { password?: unknown, username?: unknown, sentinelPassword?: unknown }): string[] {
+export function secretsOf (url: string, redis: SecretOptions): string[] {
   const secrets: string[] = []
   const add = (value: unknown): void => {
     if (typeof value === 'string' && value !== '') secrets.push(value, encodeURIComponent(value))
@@ -44,6 +53,10 @@ export function secretsOf (url: string, redis: { password?: unknown, username?: 
   add(redis.password)
   add(redis.username)
   add(redis.sentinelPassword)
+  add(redis.sentinelUsername)
+  // A cluster's node options.
+  add(redis.redisOptions?.password)
+  add(redis.redisOptions?.username)
   // Longest first, so a secret that contains another is masked whole.
   return [...new Set(secrets)].sort((a, b) => b.length - a.length)
 }

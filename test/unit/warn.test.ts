@@ -19,6 +19,7 @@ describe('secrets in messages', () => {
 
   it('survives a URL it cannot parse', () => {
     expect(secretsOf('redis://[bad', { sentinelPassword: 'sentinel-secret' })).toEqual(['sentinel-secret'])
+    expect(secretsOf('redis://h', { redisOptions: { password: 'node-secret' }, sentinelUsername: 'watcher' })).toEqual(['node-secret', 'watcher'])
   })
 
   it('writes one masked line to stderr', () => {
