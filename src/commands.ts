@@ -92,28 +92,42 @@ export function planBatch (batch: readonly Entry[], options: PlanOptions): Plann
 
 /**
  * Reads the replies (`replies[i]` answers `commands[i]`) line by line. A line is published when every PUBLISH took
- * it; rejected when one was refused; otherwise the channels whose PUBLISH has an unknown fate are sent again. A
- * failed XADD (or one of unknown fate) of a published line counts in `historyFailed`.
+ * it; rejected when one was refused; otherwise the channels whose PUBLISH or XADD has an unknown fate (connection
+ * lost, slot moved) are sent again. An XADD the server refused, of a published line, counts in `historyFailed`.
  */
 export function settle (batch: readonly Entry[], commands: readonly PlannedCommand[], replies: readonly Reply[]): PublishResult {
   const result: PublishResult = { published: 0, rejected: 0, retry: [], historyFailed: 0 }
   const refused = new Set<number>()
   const notKept = new Set<number>()
   const again = new Map<number, string[]>()
+  const sendAgain = (entry: number, channel: string): void => {
+    const channels = again.get(entry)
+    if (channels === undefined) again.set(entry, [channel])
+    else if (!channels.includes(channel)) channels.push(channel)
+  }
   commands.forEach((command, i) => {
     const error = replies[i]?.[0] ?? null
-    if (error === null) return
-    if (command.kind !== 'publish') {
-      if (command.entry >= 0) notKept.add(command.entry)
-      if (!isRetryable(error)) result.historyError ??= error
+    if (error === null || command.kind === 'expire') {
+      if (error !== null && !isRetryable(error)) result.historyError ??= error
       return
     }
-    result.error ??= error
-    if (!isRetryable(error)) refused.add(command.entry)
-    else {
-      const channels = again.get(command.entry)
-      if (channels === undefined) again.set(command.entry, [command.channel])
-      else channels.push(command.channel)
+    if (command.kind === 'history') {
+      if (!isRetryable(error)) {
+        notKept.add(command.entry)
+        result.historyError ??= error
+      } else {
+        // Appended or not, nobody knows: send the channel's XADD and PUBLISH again rather than leave a hole in the
+        // history (a live viewer may see the line twice, as after any lost connection).
+        sendAgain(command.entry, command.channel)
+      }
+      return
+    }
+    if (!isRetryable(error)) {
+      refused.add(command.entry)
+      result.error ??= error
+    } else {
+      result.error ??= error
+      sendAgain(command.entry, command.channel)
     }
   })
   batch.forEach((entry, index) => {

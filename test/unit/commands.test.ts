@@ -59,10 +59,10 @@ describe('settle', () => {
     })
   })
 
-  it('counts a published line whose XADD failed or was lost in historyFailed, reporting only the refusal', () => {
+  it('counts a published line whose XADD was refused in historyFailed, and sends again one whose XADD was lost', () => {
     // xadd j, publish j, xadd g, publish g (line a); xadd g, publish g (line b); expire j, expire g
-    const result = settle(batch, kept, [refused, ok, ok, ok, lost, ok, ok, ok])
-    expect(result).toMatchObject({ published: 2, rejected: 0, retry: [], historyFailed: 2 })
+    const result = settle(batch, kept, [refused, ok, ok, ok, lost, ok, ok, lost])
+    expect(result).toMatchObject({ published: 1, rejected: 0, retry: [{ line: 'b', channels: ['logs:global'] }], historyFailed: 1 })
     expect(result.historyError).toBe(refused[0])
     expect(result.error).toBeUndefined()
   })
