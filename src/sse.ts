@@ -56,11 +56,12 @@ async function serve (options: ResolvedLogStreamHandlerOptions, req: IncomingMes
   const lastEventId = resumeFrom(req)
   const { history } = options
   const subscription = subscribe({
-    url: options.url,
+    ...(options.cluster === false ? { url: options.url } : { cluster: options.cluster }),
     redis: options.redis,
     channelPrefix: options.channelPrefix,
     globalChannel: options.globalChannel,
     maxReconnectDelay: options.maxReconnectDelay,
+    sharded: options.sharded,
     job: view.job,
     ...(history === false
       ? { source: 'pubsub' as const }

@@ -3,16 +3,22 @@
  * a Redis Cluster of three primaries with a replica each (PUBLISH, SPUBLISH, history split per node, a primary
  * killed mid-stream), and a primary with a replica watched by three sentinels (a failover mid-stream).
  */
+import { spawn } from 'node:child_process'
+import { once as onceEvent } from 'node:events'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import Redis from 'ioredis'
 import pino from 'pino'
 import {
   command, keySlot, startCluster, startSentinel, type ClusterNode, type RedisCluster, type RedisSentinel
 } from '../../scripts/redis-topology'
-import { closeTransport, subscribe, type LogSubscription, type TransportStats } from '../../src/index'
+import { closeTransport, createLogStreamHandler, subscribe, type LogSubscription, type TransportStats } from '../../src/index'
 import type { RedisLogTransportOptions } from '../../src/options'
 import { accounted } from '../helpers/app'
-import { BUILT_ENTRY } from '../helpers/paths'
+import { BUILT_ENTRY, ROOT } from '../helpers/paths'
 import { Reader } from '../helpers/reader'
+import { SseClient } from '../helpers/sse-client'
 import { waitFor } from '../helpers/wait'
 
 type Transport = ReturnType<typeof pino.transport>
@@ -100,6 +106,41 @@ describe('Redis Cluster', () => {
       owner.disconnect()
     }
     await Promise.all(readers.map(async (r) => { await r.close() }))
+  }, 30_000)
+
+  it('serves redis-log-tail and the SSE handler from the cluster, with SSUBSCRIBE where sharded', async () => {
+    const [job] = jobsOnEveryShard('viewers')
+    const nodes = cluster.startupNodes.map((n) => `${n.host}:${n.port}`)
+    const tail = spawn(process.execPath, [join(ROOT, 'dist', 'cli.js'), '--cluster', nodes.join(','), '--sharded', '--job', job ?? ''])
+    let printed = ''
+    tail.stdout.on('data', (chunk) => { printed += String(chunk) })
+    const handler = createLogStreamHandler({ cluster: nodes, sharded: true, history: true })
+    const server = http.createServer(handler).listen(0, '127.0.0.1')
+    await onceEvent(server, 'listening')
+    const { transport, logger } = start({ cluster: cluster.startupNodes, sharded: true, history: true })
+    try {
+      const viewer = await SseClient.open(`http://127.0.0.1:${(server.address() as AddressInfo).port}/?job=${job ?? ''}`)
+      // The CLI has subscribed once a line logged now reaches it.
+      await waitFor(async () => {
+        logger.child({ userId: job }).info({ n: 'probe' }, 'probe')
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        return printed.includes('probe')
+      }, 'redis-log-tail to print a line')
+      for (let n = 0; n < 20; n++) logger.child({ userId: job }).info({ n }, 'watched')
+      await waitFor(() => printed.includes('"n":19'), 'the 20 lines in redis-log-tail')
+      await waitFor(() => viewer.events.some((e) => e.data.includes('"n":19')), 'the 20 lines in the browser')
+      const shown = viewer.events.map((e) => JSON.parse(e.data) as { n: number | string }).filter((l) => l.n !== 'probe')
+      expect(shown.map((l) => l.n)).toEqual(Array.from({ length: 20 }, (_, n) => n))
+      expect(viewer.events.every((e) => e.id !== undefined)).toBe(true)
+      viewer.close()
+    } finally {
+      tail.kill('SIGINT')
+      await closeTransport(transport)
+      await handler.close()
+      server.closeAllConnections()
+      server.close()
+    }
+    expect(await new Promise((resolve) => tail.once('exit', resolve))).toBe(0)
   }, 30_000)
 
   it('follows a slot moved to another shard while publishing (ASK, then MOVED): no line lost', async () => {
