@@ -1,7 +1,7 @@
 'use strict'
 // The benchmark suite (`npm run bench`): starts a private redis-server, runs each scenario with its variants
 // alternated (A B A B ...), and writes the medians to BENCHMARKS.md with the machine, the versions and the command.
-// Options: --runs N (default 5), --only burst,watched,latency,elu,outage, --quick (1 run, short phases; not for
+// Options: --runs N (default 5), --only burst,watched,latency,elu,outage,cluster, --quick (1 run, short phases; not for
 // BENCHMARKS.md), --out FILE (default BENCHMARKS.md).
 const { spawn, execFileSync } = require('node:child_process')
 const { writeFileSync, readFileSync } = require('node:fs')
@@ -9,12 +9,13 @@ const os = require('node:os')
 const { join } = require('node:path')
 const Redis = require('ioredis').default
 const { startRedisServer } = require('../scripts/redis-server')
+const { startCluster, command } = require('../scripts/redis-topology')
 
 const args = process.argv.slice(2)
 const flag = (name, fallback) => { const i = args.indexOf(name); return i === -1 ? fallback : args[i + 1] }
 const quick = args.includes('--quick')
 const RUNS = quick ? 1 : Number(flag('--runs', '5'))
-const ONLY = flag('--only', 'burst,watched,latency,elu,outage').split(',')
+const ONLY = flag('--only', 'burst,watched,latency,elu,outage,cluster').split(',')
 const OUT = flag('--out', join(__dirname, '..', 'BENCHMARKS.md'))
 const APPS = join(__dirname, 'apps')
 const BURST_LINES = 200_000
@@ -227,6 +228,71 @@ async function outage (server) {
   }
 }
 
+/** CPU seconds a server has used, and how many PUBLISH and SPUBLISH it ran. */
+async function serverWork (port) {
+  const info = String(await command(port, ['INFO', 'all']))
+  const number = (re) => Number(re.exec(info)?.[1] ?? 0)
+  return {
+    cpu: number(/used_cpu_sys:([\d.]+)/) + number(/used_cpu_user:([\d.]+)/),
+    publish: number(/cmdstat_publish:calls=(\d+)/),
+    spublish: number(/cmdstat_spublish:calls=(\d+)/)
+  }
+}
+
+async function scaleOut (server) {
+  const lines = quick ? 20_000 : BURST_LINES
+  const JOBS = 100
+  const cluster = await startCluster({ primaries: 3, replicasPerPrimary: 1 })
+  try {
+    const nodes = JSON.stringify(cluster.startupNodes)
+    const globalOwner = cluster.primaryFor('logs:global')
+    const primaries = cluster.nodes.filter((n) => n.role === 'master').map((n) => n.port)
+    const variants = [
+      ['single server', server.url, '{}', [server.port]],
+      ['cluster, PUBLISH', nodes, '{}', primaries],
+      ['cluster, SPUBLISH (sharded: true)', nodes, '{"sharded":true}', primaries]
+    ]
+    const samples = Object.fromEntries(variants.map(([v]) => [v, { wall: [], busiestCpu: [], globalShareCpu: [], spread: [] }]))
+    for (let run = 0; run < RUNS; run++) {
+      for (const [variant, target, options, ports] of variants) {
+        const before = await Promise.all(ports.map(serverWork))
+        const { wallMs } = await runNode('spread-burst.js', [target, String(lines), String(JOBS), options])
+        const after = await Promise.all(ports.map(serverWork))
+        const work = ports.map((port, i) => ({
+          port,
+          cpu: after[i].cpu - before[i].cpu,
+          calls: (after[i].publish - before[i].publish) + (after[i].spublish - before[i].spublish)
+        }))
+        const calls = work.reduce((a, w) => a + w.calls, 0)
+        // A PUBLISH in a cluster runs where it is sent and is then broadcast; SPUBLISH runs on the owning shard only.
+        if (calls !== 2 * lines) throw new Error(`${variant}: ${calls} publishes for ${lines} lines`)
+        const busiest = work.reduce((a, b) => (b.cpu > a.cpu ? b : a))
+        samples[variant].wall.push(wallMs)
+        samples[variant].busiestCpu.push(busiest.cpu * 1000)
+        samples[variant].globalShareCpu.push((work.find((w) => w.port === globalOwner)?.cpu ?? busiest.cpu) * 1000)
+        samples[variant].spread.push(work.map((w) => `${w.port}: ${w.calls} calls, ${(w.cpu * 1000).toFixed(0)} ms`).join('; '))
+        log(`cluster ${variant} run ${run + 1}: ${wallMs.toFixed(0)} ms wall; ${samples[variant].spread.at(-1)}`)
+      }
+    }
+    const single = median(samples['single server'].wall)
+    return {
+      title: `Scaling out: the burst spread over ${JOBS} jobs, one server against a cluster of 3 primaries (with a replica each)`,
+      note: 'Whole-process wall time of the application, and the server CPU (`used_cpu_sys + used_cpu_user`) of each ' +
+        'primary over the run. Every publish verified with `INFO commandstats` (PUBLISH + SPUBLISH calls over the ' +
+        'primaries = 2 per line). Under `sharded: true` the global channel lives on one shard, which runs the SPUBLISH ' +
+        'of every line; the last column is that shard\'s CPU (for PUBLISH, the primary that owns the same slot).',
+      head: ['variant', 'wall ms (median)', 'lines/s', '× single server', 'busiest primary CPU ms', 'global channel\'s shard CPU ms'],
+      rows: variants.map(([v]) => {
+        const wall = median(samples[v].wall)
+        return [v, wall.toFixed(0), (lines / wall * 1000).toFixed(0), (single / wall).toFixed(2), median(samples[v].busiestCpu).toFixed(0), median(samples[v].globalShareCpu).toFixed(0)]
+      }),
+      samples
+    }
+  } finally {
+    await cluster.stop()
+  }
+}
+
 // --- report -----------------------------------------------------------------------------------------------
 
 /** The issue's targets, checked against this run's figures. */
@@ -284,7 +350,7 @@ async function main () {
   const results = []
   const byName = {}
   try {
-    for (const [name, scenario] of Object.entries({ burst, watched, latency, elu, outage })) {
+    for (const [name, scenario] of Object.entries({ burst, watched, latency, elu, outage, cluster: scaleOut })) {
       if (!ONLY.includes(name)) continue
       log(`== ${name}`)
       byName[name] = await scenario(server)
