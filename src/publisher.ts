@@ -194,9 +194,9 @@ export class Publisher {
         replies[commandIndex] = reply
       })
     }))
-    // ioredis follows a redirection only when a whole pipeline was redirected; for the lines sent again, learn
-    // where the slots went now.
-    if (moved) cluster.refreshSlotsCache()
+    // ioredis follows a redirection only when a whole pipeline was redirected. Learn where the slots went before
+    // the lines are sent again, or they would be redirected again.
+    if (moved) await new Promise<void>((resolve) => { cluster.refreshSlotsCache(() => { resolve() }) })
     return replies
   }
 

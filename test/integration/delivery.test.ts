@@ -184,6 +184,21 @@ describe('delivery against a live server', () => {
     expectAccounted(delivery)
   })
 
+  it('publishes a line whose history Redis refuses, counts it in historyFailed and warns once', async () => {
+    const admin = new Redis(server.url)
+    await admin.call('ACL', 'SETUSER', 'no-streams', 'on', '>Hist0ryS3cret', 'resetkeys', '~other:*', '&*', '+@all')
+    admin.disconnect()
+    const { delivery, send } = setup({ url: `redis://no-streams:Hist0ryS3cret@127.0.0.1:${server.port}`, history: true })
+    for (let i = 0; i < 3; i++) send(logLine(`line ${i}`, { userId: 'nohistory' }))
+    await delivery.settled(3)
+    expect(delivery.counters).toMatchObject({ published: 3, dropped: 0, historyFailed: 3 })
+    expect(await sub.waitFor('logs:nohistory', 3)).toHaveLength(3)
+    expect(warnings().match(/refused to keep history: .*counted in historyFailed/g)).toHaveLength(1)
+    expect(warnings()).not.toContain('Hist0ryS3cret')
+    await delivery.close()
+    expectAccounted(delivery)
+  })
+
   it('with globalChannel false, counts lines with no job as unrouted', async () => {
     const { delivery, send } = setup({ url: server.url, globalChannel: false })
     send(logLine('no job'))

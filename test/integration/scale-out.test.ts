@@ -14,7 +14,9 @@ import {
   command, keySlot, startCluster, startSentinel, type ClusterNode, type RedisCluster, type RedisSentinel
 } from '../../scripts/redis-topology'
 import { closeTransport, createLogStreamHandler, subscribe, type LogSubscription, type TransportStats } from '../../src/index'
-import type { RedisLogTransportOptions } from '../../src/options'
+import { resolveOptions, type RedisLogTransportOptions } from '../../src/options'
+import { Publisher } from '../../src/publisher'
+import type { Entry } from '../../src/route'
 import { accounted } from '../helpers/app'
 import { BUILT_ENTRY, ROOT } from '../helpers/paths'
 import { Reader } from '../helpers/reader'
@@ -113,19 +115,25 @@ describe('Redis Cluster', () => {
     const nodes = cluster.startupNodes.map((n) => `${n.host}:${n.port}`)
     const tail = spawn(process.execPath, [join(ROOT, 'dist', 'cli.js'), '--cluster', nodes.join(','), '--sharded', '--job', job ?? ''])
     let printed = ''
+    let complaints = ''
+    let exited: number | null | undefined
     tail.stdout.on('data', (chunk) => { printed += String(chunk) })
+    tail.stderr.on('data', (chunk) => { complaints += String(chunk) })
+    const exit = new Promise<number | null>((resolve) => { tail.once('exit', (code) => { exited = code; resolve(code) }) })
     const handler = createLogStreamHandler({ cluster: nodes, sharded: true, history: true })
     const server = http.createServer(handler).listen(0, '127.0.0.1')
     await onceEvent(server, 'listening')
     const { transport, logger } = start({ cluster: cluster.startupNodes, sharded: true, history: true })
     try {
       const viewer = await SseClient.open(`http://127.0.0.1:${(server.address() as AddressInfo).port}/?job=${job ?? ''}`)
+      expect(viewer.status).toBe(200)
       // The CLI has subscribed once a line logged now reaches it.
       await waitFor(async () => {
+        if (exited !== undefined) throw new Error(`redis-log-tail exited ${String(exited)}: ${complaints}`)
         logger.child({ userId: job }).info({ n: 'probe' }, 'probe')
         await new Promise((resolve) => setTimeout(resolve, 50))
         return printed.includes('probe')
-      }, 'redis-log-tail to print a line')
+      }, 'redis-log-tail to print a line', 15_000)
       for (let n = 0; n < 20; n++) logger.child({ userId: job }).info({ n }, 'watched')
       await waitFor(() => printed.includes('"n":19'), 'the 20 lines in redis-log-tail')
       await waitFor(() => viewer.events.some((e) => e.data.includes('"n":19')), 'the 20 lines in the browser')
@@ -140,8 +148,46 @@ describe('Redis Cluster', () => {
       server.closeAllConnections()
       server.close()
     }
-    expect(await new Promise((resolve) => tail.once('exit', resolve))).toBe(0)
-  }, 30_000)
+    expect(await exit).toBe(0)
+  }, 40_000)
+
+  it('in process: splits a batch per node, and sends again what a moved slot redirected', async () => {
+    const jobs = jobsOnEveryShard('inproc')
+    const publisher = new Publisher(resolveOptions({ cluster: cluster.startupNodes, sharded: true, history: { maxLen: 100 } }, {}), { onReady: () => {}, onError: () => {} })
+    try {
+      await publisher.whenReady()
+      expect(publisher.usesScript).toBe(false)
+      expect(publisher.target).toMatch(/^Redis Cluster \(127\.0\.0\.1:\d+/)
+      const batch = jobs.map((job) => ({ line: `to ${job}`, channels: [`logs:${job}`, 'logs:global'] }))
+      expect(await publisher.publish(batch)).toEqual({ published: 3, rejected: 0, retry: [], historyFailed: 0 })
+      for (const job of jobs) {
+        const owner = cluster.nodes.find((n) => n.port === cluster.primaryFor(`stream:logs:${job}`)) as ClusterNode
+        expect(await command(owner.port, ['XLEN', `stream:logs:${job}`])).toBe(1)
+      }
+      // Move the slot of the first job's channel behind ioredis's back: its next SPUBLISH gets MOVED and is handed
+      // back to be sent again, which then reaches the new owner.
+      const slot = keySlot(`logs:${jobs[0] ?? ''}`)
+      const from = cluster.nodes.find((n) => n.port === cluster.primaryFor(slot)) as ClusterNode
+      const to = cluster.nodes.find((n) => n.role === 'master' && n.alive && n.port !== from.port) as ClusterNode
+      for (const node of cluster.nodes.filter((n) => n.role === 'master' && n.alive)) {
+        await command(node.port, ['CLUSTER', 'SETSLOT', slot, 'NODE', to.id])
+      }
+      await cluster.refresh()
+      // As delivery does: send again what comes back, until it is published (the nodes learn of the move by gossip).
+      let pending: Entry[] = [{ line: 'after the move', channels: [`logs:${jobs[0] ?? ''}`, `logs:${jobs[1] ?? ''}`] }]
+      let redirected = 0
+      await waitFor(async () => {
+        const result = await publisher.publish(pending)
+        expect(result.rejected).toBe(0)
+        if (result.retry.length > 0) redirected++
+        pending = result.retry
+        return result.published === 1
+      }, 'the line published after the move')
+      expect(redirected).toBeGreaterThanOrEqual(1)
+    } finally {
+      await publisher.close(100)
+    }
+  })
 
   it('follows a slot moved to another shard while publishing (ASK, then MOVED): no line lost', async () => {
     const [job] = jobsOnEveryShard('moving')
@@ -201,6 +247,9 @@ describe('Sentinel', () => {
   it('publishes to the new primary after a failover, every line accounted for', async () => {
     const redis = { sentinels: sentinel.sentinels, name: sentinel.name }
     const before = await readerOn(subscribe({ redis: { ...redis }, job: 'watched', source: 'pubsub' }))
+    const publisher = new Publisher(resolveOptions({ redis }, {}), { onReady: () => {}, onError: () => {} })
+    expect(publisher.target).toBe(`Sentinel group "${sentinel.name}"`) // where it publishes, never a password
+    await publisher.close(100)
     const { transport, logger } = start({ redis, history: true })
     logger.child({ userId: 'watched' }).info({ n: 0 }, 'before')
     await before.waitFor(1)

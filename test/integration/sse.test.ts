@@ -140,6 +140,13 @@ describe('createLogStreamHandler', () => {
     expect(post.status).toBe(405)
   })
 
+  it('answers 500, without details, when authorize throws', async () => {
+    const { base } = await serve({ authorize: () => { throw new Error('session store down: secret-detail') } })
+    const response = await fetch(`${base}/?job=x`)
+    expect(response.status).toBe(500)
+    expect(await response.text()).toBe('internal error\n')
+  })
+
   it('sends keepalive comments while idle', async () => {
     const { base } = await serve({ keepAlive: 50 })
     const client = await SseClient.open(`${base}/?job=quiet`)

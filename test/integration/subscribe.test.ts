@@ -82,6 +82,32 @@ describe('subscribe', () => {
     await Promise.all([reader.close(), resumed.close(), end(transport)])
   })
 
+  it('reads a long history in order, only as fast as it is read, and stops when the loop breaks', async () => {
+    const pipeline = admin.pipeline()
+    for (let i = 0; i < 2500; i++) pipeline.xadd('stream:logs:long', '*', 'line', `entry ${i}`)
+    await pipeline.exec()
+    const subscription = subscribe({ url: server.url, job: 'long', after: '0-0' })
+    const seen: string[] = []
+    for await (const { line } of subscription) {
+      seen.push(line)
+      if (seen.length === 2500) break
+      // Let the subscription read ahead and wait for this slow reader.
+      if (seen.length % 500 === 0) await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    expect(seen).toEqual(Array.from({ length: 2500 }, (_, i) => `entry ${i}`))
+    await expect(subscription.close()).resolves.toBeUndefined() // already closed by the break
+  })
+
+  it('ends the iteration with the server\'s refusal when the stream cannot be read', async () => {
+    await admin.xadd('stream:logs:turns-bad', '*', 'line', 'fine')
+    const reader = new Reader(subscribe({ url: server.url, job: 'turns-bad', history: 1 }))
+    await reader.waitFor(1)
+    await admin.del('stream:logs:turns-bad')
+    await admin.set('stream:logs:turns-bad', 'not a stream')
+    await waitFor(() => reader.ended, 'the iteration to end', 15_000)
+    expect(reader.error?.message).toMatch(/WRONGTYPE/)
+  })
+
   it('follows the global channel, and uses the channel when there is no history stream to replay', async () => {
     const reader = new Reader(subscribe({ url: server.url, history: 5, globalChannel: 'logs:no-history-here' }))
     await reader.subscription.ready
@@ -94,11 +120,13 @@ describe('subscribe', () => {
   it('drops the oldest lines for a reader that falls behind, and counts them', async () => {
     const subscription = subscribe({ url: server.url, job: 'slow', maxQueued: 10 })
     await subscription.ready
-    for (let i = 0; i < 50; i++) await admin.publish('logs:slow', `line ${i}`)
-    await waitFor(() => subscription.dropped === 40, '40 lines dropped')
+    const pipeline = admin.pipeline()
+    for (let i = 0; i < 3000; i++) pipeline.publish('logs:slow', `line ${i}`)
+    await pipeline.exec()
+    await waitFor(() => subscription.dropped === 2990, '2990 lines dropped')
     const reader = new Reader(subscription)
     await reader.waitFor(10)
-    expect(reader.lines).toEqual(Array.from({ length: 10 }, (_, i) => `line ${40 + i}`))
+    expect(reader.lines).toEqual(Array.from({ length: 10 }, (_, i) => `line ${2990 + i}`))
     await reader.close()
   })
 
