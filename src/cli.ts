@@ -94,6 +94,9 @@ async function write (text: string): Promise<void> {
   }
 }
 
+/** Set by SIGINT/SIGTERM: what follows is the end asked for, not an error. */
+let stopping = false
+
 async function main (argv: string[]): Promise<number> {
   const args = parse(argv)
   if (args === 'help') {
@@ -111,7 +114,10 @@ async function main (argv: string[]): Promise<number> {
     ...(args.cluster === undefined ? {} : { cluster: args.cluster }),
     sharded: args.sharded
   })
-  const stop = (): void => { void subscription.close() }
+  const stop = (): void => {
+    stopping = true
+    void subscription.close()
+  }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
   // `head` and friends close the pipe early: that is the end, not an error.
@@ -136,5 +142,5 @@ function fail (error: unknown): number {
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code },
-  (error: unknown) => { process.exitCode = fail(error) }
+  (error: unknown) => { process.exitCode = stopping ? 0 : fail(error) }
 )

@@ -36,7 +36,10 @@ export interface LogSubscription extends AsyncIterable<LogMessage> {
   readonly dropped: number
   /** Times the connection came back after being lost. */
   readonly reconnects: number
-  /** Stops: ends the iteration and closes the connection. Safe to call more than once. */
+  /**
+   * Stops: ends the iteration and closes the connection (`ready`, if still pending, rejects). Safe to call more
+   * than once.
+   */
   close: () => Promise<void>
 }
 
@@ -68,12 +71,18 @@ class Subscription implements LogSubscription {
   #closed = false
   #error: Error | undefined
   #settleReady!: { resolve: () => void, reject: (error: Error) => void }
+  #readySettled = false
 
   constructor (options: ResolvedSubscribeOptions) {
     this.#options = options
     this.channel = options.channel
     this.#secrets = secretsOf(options.url, options.redis)
-    this.ready = new Promise<void>((resolve, reject) => { this.#settleReady = { resolve, reject } })
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.#settleReady = {
+        resolve: () => { this.#readySettled = true; resolve() },
+        reject: (error) => { this.#readySettled = true; reject(error) }
+      }
+    })
     this.ready.catch(() => {}) // the error also ends the iteration; not awaiting `ready` is no unhandled rejection
     this.#redis = createClient(options, { offlineQueue: true, resend: true, shardedSubscribers: options.sharded })
     this.#redis.on('error', (error: Error) => { this.#onError(error) })
@@ -192,6 +201,7 @@ class Subscription implements LogSubscription {
 
   async close (): Promise<void> {
     if (this.#closed) return
+    if (!this.#readySettled) this.#settleReady.reject(new Error(`redis-log-transport: the subscription to ${this.channel} was closed before it was ready`))
     this.#closed = true
     this.#redis.disconnect()
     this.#drained?.()

@@ -174,6 +174,15 @@ describe('subscribe', () => {
     }
   })
 
+  it('closed before it is ready: ready rejects, saying so, and the iteration ends', async () => {
+    const subscription = subscribe({ url: server.url, job: 'never' })
+    const reader = new Reader(subscription)
+    await subscription.close()
+    await expect(subscription.ready).rejects.toThrow('the subscription to logs:never was closed before it was ready')
+    await reader.done
+    expect(reader.messages).toEqual([])
+  })
+
   it('rejects bad options with a TypeError naming them', () => {
     expect(() => subscribe({ job: 'a b' })).toThrow(/expected `job` to be a non-empty string/)
     expect(() => subscribe({ after: 'yesterday' })).toThrow(/expected `after` to be a history entry id/)
