@@ -112,7 +112,7 @@ class Subscription implements LogSubscription {
       // The newest `history` entries, oldest first; with none asked, only where the stream ends now.
       const newest = await this.#redis.xrevrange(key, '+', '-', 'COUNT', Math.max(history, 1))
       last = newest[0]?.[0] ?? '0-0'
-      if (history > 0) for (const [id, fields] of newest.reverse()) this.#push(this.#entry(id, fields))
+      if (history > 0) for (const [id, fields] of newest.reverse()) this.#pushEntry(id, fields)
     }
     this.#settleReady.resolve()
     await this.#follow(last)
@@ -138,15 +138,21 @@ class Subscription implements LogSubscription {
         continue
       }
       for (const [id, fields] of reply?.[0]?.[1] ?? []) {
-        this.#push(this.#entry(id, fields))
+        this.#pushEntry(id, fields)
         last = id
       }
     }
   }
 
-  #entry (id: string, fields: string[]): LogMessage {
-    const at = fields.indexOf(HISTORY_FIELD)
-    return { line: at >= 0 && at % 2 === 0 ? fields[at + 1] ?? '' : '', channel: this.channel, id }
+  /** Yields a history entry; one without the transport's field (written by something else) is skipped. */
+  #pushEntry (id: string, fields: string[]): void {
+    for (let i = 0; i < fields.length; i += 2) {
+      if (fields[i] === HISTORY_FIELD) {
+        this.#push({ line: fields[i + 1] ?? '', channel: this.channel, id })
+        return
+      }
+    }
+    debug(this.#secrets, 'skipped entry %s of %s: it has no `%s` field', id, this.#options.key, HISTORY_FIELD)
   }
 
   async #whenReady (): Promise<void> {

@@ -102,6 +102,11 @@ describe('createLogStreamHandler', () => {
     await again.waitFor(5)
     expect([...first.msgs, ...again.msgs]).toEqual(Array.from({ length: 9 }, (_, i) => `line ${i}`))
     again.close()
+    // A client that cannot set the header (an EventSource polyfill) may pass the id in the query instead.
+    const polyfill = await SseClient.open(`${base}/?job=sse-resume&lastEventId=${encodeURIComponent(again.events[3]?.id ?? '')}`)
+    await polyfill.waitFor(1)
+    expect(polyfill.msgs).toEqual(['line 8'])
+    polyfill.close()
   })
 
   it('serves the global view, and live lines without ids when history is off', async () => {

@@ -98,6 +98,19 @@ describe('subscribe', () => {
     await expect(subscription.close()).resolves.toBeUndefined() // already closed by the break
   })
 
+  it('skips history entries that the transport did not write', async () => {
+    await admin.xadd('stream:logs:mixed', '*', 'line', 'first')
+    await admin.xadd('stream:logs:mixed', '*', 'other', 'written by someone else')
+    await admin.xadd('stream:logs:mixed', '*', 'kind', 'x', 'line', 'second')
+    const reader = new Reader(subscribe({ url: server.url, job: 'mixed', history: 10 }))
+    await reader.waitFor(2)
+    await admin.xadd('stream:logs:mixed', '*', 'other', 'again')
+    await admin.xadd('stream:logs:mixed', '*', 'line', 'third')
+    await reader.waitFor(3)
+    expect(reader.lines).toEqual(['first', 'second', 'third'])
+    await reader.close()
+  })
+
   it('ends the iteration with the server\'s refusal when the stream cannot be read', async () => {
     await admin.xadd('stream:logs:turns-bad', '*', 'line', 'fine')
     const reader = new Reader(subscribe({ url: server.url, job: 'turns-bad', history: 1 }))

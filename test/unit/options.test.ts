@@ -123,6 +123,11 @@ describe('the reading side\'s options', () => {
     expect(() => resolveLogStreamHandlerOptions({ keepAlive: 0 }, {})).toThrow(/expected `keepAlive` to be an integer from 1/)
   })
 
+  it('apply their defaults when given nothing', () => {
+    expect(resolveSubscribeOptions(undefined, {})).toMatchObject({ url: 'redis://127.0.0.1:6379', channel: 'logs:global', maxQueued: 10_000 })
+    expect(resolveLogStreamHandlerOptions(undefined, {})).toMatchObject({ history: false, authorize: undefined, replay: 1000 })
+  })
+
   it('resolve the channel and history key a subscription reads', () => {
     expect(resolveSubscribeOptions({ job: 'j1', historyKeyPrefix: 'h:' }, {})).toMatchObject({ channel: 'logs:j1', key: 'h:logs:j1', source: 'auto', history: 0 })
     expect(resolveSubscribeOptions({ globalChannel: 'all', cluster: ['h:1'], sharded: true }, { REDIS_URL: 'redis://x:1' }))
