@@ -106,8 +106,12 @@ export class Publisher {
     this.#client.defineCommand('publishBatch', { numberOfKeys: 0, lua: PUBLISH_BATCH_LUA })
     this.#client.defineCommand('publishBatchWithHistory', { numberOfKeys: 0, lua: PUBLISH_BATCH_WITH_HISTORY_LUA })
     this.#client.on('error', (error: Error) => { this.#events.onError(error) })
-    // A cluster reports trouble with one node as 'node error'; the cluster as a whole may still be up.
-    this.#client.on('node error', (error: Error) => { this.#events.onError(error) })
+    // A cluster reports trouble with one node as 'node error'. While the cluster as a whole is ready (a failover in
+    // progress, say) that is no outage: the lines of that node come back to be sent again.
+    this.#client.on('node error', (error: Error) => {
+      if (this.ready) debug(this.#secrets, 'cluster node error: %s', error.message)
+      else this.#events.onError(error)
+    })
     this.#client.on('ready', () => { this.#events.onReady() })
     this.#client.on('close', () => {
       for (const lost of this.#onConnectionLost) lost()

@@ -169,7 +169,11 @@ describe('Redis Cluster', () => {
       const slot = keySlot(`logs:${jobs[0] ?? ''}`)
       const from = cluster.nodes.find((n) => n.port === cluster.primaryFor(slot)) as ClusterNode
       const to = cluster.nodes.find((n) => n.role === 'master' && n.alive && n.port !== from.port) as ClusterNode
-      for (const node of cluster.nodes.filter((n) => n.role === 'master' && n.alive)) {
+      // The way redis-cli moves a slot: importing, migrating, then the new owner first (which bumps its epoch, so
+      // the whole cluster, replicas included, takes its word over the old owner's).
+      await command(to.port, ['CLUSTER', 'SETSLOT', slot, 'IMPORTING', from.id])
+      await command(from.port, ['CLUSTER', 'SETSLOT', slot, 'MIGRATING', to.id])
+      for (const node of [to, from, ...cluster.nodes.filter((n) => n.role === 'master' && n.alive && n !== to && n !== from)]) {
         await command(node.port, ['CLUSTER', 'SETSLOT', slot, 'NODE', to.id])
       }
       await cluster.refresh()
