@@ -25,6 +25,11 @@ export type Router = (line: string) => Entry
 // Whitespace or control characters would make a channel name that a viewer cannot type or that hides content.
 const UNSAFE_ID = /[\s\p{Cc}]/u
 
+/** Jobs whose channel list is kept; beyond this many the cache starts over (ids may be unbounded). */
+const MAX_CACHED_JOBS = 10_000
+/** Marks a job whose channel would be the global channel. */
+const NAMES_GLOBAL: readonly string[] = Object.freeze([])
+
 /** `readUserId` found no job id: the line has none. */
 export const NO_ID = 0
 /** `readUserId` found no job id: the line is not a JSON object. */
@@ -68,6 +73,8 @@ function isOversize (line: string, max: number): boolean {
 export function createRouter (options: RouteOptions, invalid: InvalidCounts = { notJsonObject: 0, userId: 0 }): Router {
   const { channelPrefix, globalChannel, userIdKey, maxLineBytes } = options
   const globalOnly: readonly string[] = globalChannel === false ? [] : [globalChannel]
+  // One channel list per job, shared by its lines: a line waiting in the buffer then holds only its entry.
+  const channelsOf = new Map<string, readonly string[]>()
   return function route (line) {
     if (isOversize(line, maxLineBytes)) return OVERSIZE
     const id = readUserId(line, userIdKey)
@@ -76,12 +83,17 @@ export function createRouter (options: RouteOptions, invalid: InvalidCounts = { 
       else if (id === INVALID_ID) invalid.userId++
       return { line, channels: globalOnly }
     }
-    const job = `${channelPrefix}:${id}`
-    if (globalChannel === false) return { line, channels: [job] }
-    if (job === globalChannel) {
+    let channels = channelsOf.get(id)
+    if (channels === undefined) {
+      const job = `${channelPrefix}:${id}`
+      channels = globalChannel === false ? [job] : job === globalChannel ? NAMES_GLOBAL : [job, globalChannel]
+      if (channelsOf.size >= MAX_CACHED_JOBS) channelsOf.clear()
+      channelsOf.set(id, channels)
+    }
+    if (channels === NAMES_GLOBAL) {
       invalid.userId++
       return { line, channels: globalOnly }
     }
-    return { line, channels: [job, globalChannel] }
+    return { line, channels }
   }
 }

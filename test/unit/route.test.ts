@@ -98,6 +98,23 @@ describe('route', () => {
   it('with globalChannel false, publishes job lines to their channel and other lines nowhere', () => {
     const jobsOnly = createRouter({ ...defaults, globalChannel: false })
     expect(route('{"userId":"j"}', jobsOnly).channels).toEqual(['logs:j'])
+    expect(route('{"userId":"j"}', jobsOnly).channels).toEqual(['logs:j'])
     expect(route('{"msg":"x"}', jobsOnly).channels).toEqual([])
+  })
+
+  it('gives the lines of one job one shared channel list, so a buffered line holds only its entry', () => {
+    expect(route('{"userId":"a","n":1}').channels).toBe(route('{"userId":"a","n":2}').channels)
+    expect(route('{"userId":"b"}').channels).toEqual(['logs:b', 'logs:global'])
+  })
+
+  it('counts every line whose id names the global channel, not only the first', () => {
+    expect(route('{"userId":"global"}').channels).toEqual(['logs:global'])
+    expect(route('{"userId":"global"}').channels).toEqual(['logs:global'])
+    expect(invalid.userId).toBe(2)
+  })
+
+  it('routes correctly past the number of jobs whose channels it keeps (10 000)', () => {
+    for (let i = 0; i < 10_050; i++) expect(route(`{"userId":"job${i}"}`).channels).toEqual([`logs:job${i}`, 'logs:global'])
+    expect(route('{"userId":"job0"}').channels).toEqual(['logs:job0', 'logs:global'])
   })
 })
