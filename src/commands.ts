@@ -145,8 +145,8 @@ export function settle (batch: readonly Entry[], commands: readonly PlannedComma
 }
 
 /**
- * Matches the script's list of refusals (number of the channel-and-line pair from 1, error, ...; a negative
- * number for a failed XADD) to lines. A line one of whose channels refused the PUBLISH counts as rejected.
+ * Matches the script's list of refusals (number of the PUBLISH from 1, counting every line's channels in order;
+ * error; ...; a negative number for a failed XADD) to lines. A line one of whose channels refused the PUBLISH counts as rejected.
  */
 export function settleScript (batch: readonly Entry[], refusals: readonly unknown[], toError: (message: string) => Error): PublishResult {
   if (refusals.length === 0) return { published: batch.length, rejected: 0, retry: [], historyFailed: 0 }
@@ -179,4 +179,28 @@ export function settleScript (batch: readonly Entry[], refusals: readonly unknow
     }
   }
   return result
+}
+
+/**
+ * Appends a batch to a script's arguments in the scripts' compact form: the distinct channel lists, then one
+ * (list number, line) pair per line. Lists are told apart by identity: the router hands every line of a job the
+ * same list, and an equal list that is not the same object only costs a few bytes more.
+ */
+export function appendScriptBatch (args: Array<string | number>, batch: readonly Entry[]): void {
+  const numbers = new Map<readonly string[], number>()
+  const pairs: Array<string | number> = new Array<string | number>(batch.length * 2)
+  const listsAt = args.length
+  args.push(0)
+  batch.forEach((entry, index) => {
+    let number = numbers.get(entry.channels)
+    if (number === undefined) {
+      number = numbers.size + 1
+      numbers.set(entry.channels, number)
+      args.push(entry.channels.length, ...entry.channels)
+    }
+    pairs[2 * index] = number
+    pairs[2 * index + 1] = entry.line
+  })
+  args[listsAt] = numbers.size
+  for (const value of pairs) args.push(value)
 }

@@ -6,9 +6,10 @@
  *
  * A batch goes out as one call of a small Lua script that runs PUBLISH for every line and channel (EVALSHA, loaded
  * on first use): one ioredis command per batch instead of one per PUBLISH, which is most of the CPU a pipeline of
- * PUBLISH costs the worker. The script catches each PUBLISH's error (an ACL refusing a channel) and returns which
- * ones failed. When the server refuses the script itself (an ACL user without EVALSHA/EVAL, scripting disabled),
- * the publisher switches for good to a pipeline of PUBLISH commands, which needs nothing but PUBLISH.
+ * PUBLISH costs the worker; and each line crosses the socket once, whatever its number of channels. The script
+ * catches each PUBLISH's error (an ACL refusing a channel) and returns which ones failed. When the server refuses
+ * the script itself (an ACL user without EVALSHA/EVAL, scripting disabled), the publisher switches for good to a
+ * pipeline of PUBLISH commands, which needs nothing but PUBLISH.
  *
  * With `history` on, each line is also appended to its channel's stream (XADD ... MAXLEN ~), in the same script
  * call or pipeline, and each stream written gets its time to live once per batch. A line is published when every
@@ -20,7 +21,7 @@
  */
 import { Cluster, ReplyError } from 'ioredis'
 import calculateSlot from 'cluster-key-slot'
-import { planBatch, settle, settleScript, unsent, type PlannedCommand, type PublishResult, type Reply } from './commands'
+import { appendScriptBatch, planBatch, settle, settleScript, unsent, type PlannedCommand, type PublishResult, type Reply } from './commands'
 import { createClient, targetOf, type Client } from './connect'
 import { HISTORY_FIELD, type ResolvedOptions } from './options'
 import type { Entry } from './route'
@@ -36,50 +37,80 @@ export interface PublisherEvents {
 }
 
 /**
- * ARGV holds channel, message, channel, message, ...; the reply lists, for each PUBLISH that failed, its number
- * (from 1) and the error.
+ * Both scripts take the batch the same compact way, so that a line crosses the socket once however many channels
+ * it goes to: first the batch's distinct channel lists (how many, then for each its length and its channels), then
+ * one pair per line: the number of its channel list (from 1) and the line. The lines of one job share one list
+ * (see route.ts), so a batch has few of them.
  */
-const PUBLISH_BATCH_LUA = `local refused = {}
-for i = 1, #ARGV, 2 do
-  local reply = redis.pcall('PUBLISH', ARGV[i], ARGV[i + 1])
-  if type(reply) == 'table' and reply.err then
-    refused[#refused + 1] = (i + 1) / 2
-    refused[#refused + 1] = reply.err
+const READ_CHANNEL_LISTS_LUA = `local lists = {}
+local listCount = tonumber(ARGV[first])
+local i = first + 1
+for l = 1, listCount do
+  local length = tonumber(ARGV[i])
+  local list = {}
+  for c = 1, length do list[c] = ARGV[i + c] end
+  lists[l] = list
+  i = i + length + 1
+end`
+
+/**
+ * Runs PUBLISH for every line and each of its channels. The reply lists, for each PUBLISH that failed, its number
+ * (from 1, counting every line's channels in order) and the error.
+ */
+const PUBLISH_BATCH_LUA = `local first = 1
+${READ_CHANNEL_LISTS_LUA}
+local refused = {}
+local n = 0
+for j = i, #ARGV, 2 do
+  local list, line = lists[tonumber(ARGV[j])], ARGV[j + 1]
+  for c = 1, #list do
+    n = n + 1
+    local reply = redis.pcall('PUBLISH', list[c], line)
+    if type(reply) == 'table' and reply.err then
+      refused[#refused + 1] = n
+      refused[#refused + 1] = reply.err
+    end
   end
 end
 return refused`
 
 /**
- * The same with history. ARGV starts with MAXLEN, the key prefix, the global channel ('' for none), the job TTL and
- * the global TTL; a failed XADD is reported with its number negated.
+ * The same with history: ARGV starts with MAXLEN, the key prefix, the global channel ('' for none), the job TTL and
+ * the global TTL; each PUBLISH follows its XADD, and a failed XADD is reported with its number negated.
  */
 const PUBLISH_BATCH_WITH_HISTORY_LUA = `local maxlen, prefix, global, jobTtl, globalTtl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local first = 6
+${READ_CHANNEL_LISTS_LUA}
 local refused = {}
 local kept = {}
-for i = 6, #ARGV, 2 do
-  local channel, line = ARGV[i], ARGV[i + 1]
-  local n = (i - 4) / 2
-  local key = prefix .. channel
-  local added = redis.pcall('XADD', key, 'MAXLEN', '~', maxlen, '*', '${HISTORY_FIELD}', line)
-  if type(added) == 'table' and added.err then
-    refused[#refused + 1] = -n
-    refused[#refused + 1] = added.err
-  elseif not kept[key] then
-    kept[key] = true
-    redis.pcall('EXPIRE', key, channel == global and globalTtl or jobTtl)
-  end
-  local reply = redis.pcall('PUBLISH', channel, line)
-  if type(reply) == 'table' and reply.err then
-    refused[#refused + 1] = n
-    refused[#refused + 1] = reply.err
+local n = 0
+for j = i, #ARGV, 2 do
+  local list, line = lists[tonumber(ARGV[j])], ARGV[j + 1]
+  for c = 1, #list do
+    n = n + 1
+    local channel = list[c]
+    local key = prefix .. channel
+    local added = redis.pcall('XADD', key, 'MAXLEN', '~', maxlen, '*', '${HISTORY_FIELD}', line)
+    if type(added) == 'table' and added.err then
+      refused[#refused + 1] = -n
+      refused[#refused + 1] = added.err
+    elseif not kept[key] then
+      kept[key] = true
+      redis.pcall('EXPIRE', key, channel == global and globalTtl or jobTtl)
+    end
+    local reply = redis.pcall('PUBLISH', channel, line)
+    if type(reply) == 'table' and reply.err then
+      refused[#refused + 1] = n
+      refused[#refused + 1] = reply.err
+    end
   end
 end
 return refused`
 
 /** The script as ioredis exposes it once defined (EVALSHA, with EVAL when the server does not have it yet). */
 interface WithPublishBatch {
-  publishBatch: (...channelsAndMessages: string[]) => Promise<unknown>
-  publishBatchWithHistory: (...settingsChannelsAndMessages: Array<string | number>) => Promise<unknown>
+  publishBatch: (...args: Array<string | number>) => Promise<unknown>
+  publishBatchWithHistory: (...args: Array<string | number>) => Promise<unknown>
 }
 
 /** What the publisher is configured with: a subset of the resolved options. */
@@ -209,11 +240,9 @@ export class Publisher {
     const args: Array<string | number> = history === false
       ? []
       : [history.maxLen, history.keyPrefix, globalChannel === false ? '' : globalChannel, history.jobTtl, history.globalTtl]
-    for (const entry of batch) {
-      for (const channel of entry.channels) args.push(channel, entry.line)
-    }
+    appendScriptBatch(args, batch)
     const commands = this.#client as unknown as WithPublishBatch
-    if (history === false) return await commands.publishBatch(...(args as string[])) as unknown[]
+    if (history === false) return await commands.publishBatch(...args) as unknown[]
     return await commands.publishBatchWithHistory(...args) as unknown[]
   }
 

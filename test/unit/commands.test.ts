@@ -1,5 +1,5 @@
 import { ReplyError } from 'ioredis'
-import { isRetryable, planBatch, settle, type Reply } from '../../src/commands'
+import { appendScriptBatch, isRetryable, planBatch, settle, type Reply } from '../../src/commands'
 import { DEFAULT_HISTORY } from '../../src/options'
 import type { Entry } from '../../src/route'
 
@@ -34,6 +34,31 @@ describe('planBatch', () => {
       [-1, 'expire', ['expire', 'stream:logs:j', 3600], 'stream:logs:j'],
       [-1, 'expire', ['expire', 'stream:logs:global', 86_400], 'stream:logs:global']
     ])
+  })
+})
+
+describe('appendScriptBatch', () => {
+  it('sends each line once, after the batch\'s distinct channel lists, each list once however many lines share it', () => {
+    const job = ['logs:j', 'logs:global']
+    const globalOnly = ['logs:global']
+    const args: Array<string | number> = ['setting']
+    appendScriptBatch(args, [
+      { line: 'a', channels: job },
+      { line: 'b', channels: globalOnly },
+      { line: 'c', channels: job },
+      { line: 'd', channels: ['logs:j', 'logs:global'] } // equal but not the same list: listed again, still right
+    ])
+    expect(args).toEqual([
+      'setting',
+      3, 2, 'logs:j', 'logs:global', 1, 'logs:global', 2, 'logs:j', 'logs:global',
+      1, 'a', 2, 'b', 1, 'c', 3, 'd'
+    ])
+  })
+
+  it('makes an empty batch an empty list of lists', () => {
+    const args: Array<string | number> = []
+    appendScriptBatch(args, [])
+    expect(args).toEqual([0])
   })
 })
 
