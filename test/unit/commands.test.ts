@@ -1,5 +1,5 @@
 import { ReplyError } from 'ioredis'
-import { appendScriptBatch, isRetryable, planBatch, settle, type Reply } from '../../src/commands'
+import { appendScriptBatch, isRetryable, planBatch, settle, settleScript, type Reply } from '../../src/commands'
 import { DEFAULT_HISTORY } from '../../src/options'
 import type { Entry } from '../../src/route'
 
@@ -92,6 +92,12 @@ describe('settle', () => {
     expect(result.error).toBeUndefined()
   })
 
+  it('names a channel once when both its XADD and its PUBLISH were lost, and reports a refused EXPIRE without losing the line', () => {
+    const result = settle(batch, kept, [lost, lost, ok, ok, ok, ok, refused, ok])
+    expect(result).toMatchObject({ published: 1, rejected: 0, retry: [{ line: 'a', channels: ['logs:j'] }], historyFailed: 0 })
+    expect(result.historyError).toBe(refused[0])
+  })
+
   it('tells errors worth a retry from refusals', () => {
     for (const message of ['MOVED 1 h:1', 'ASK 1 h:1', 'TRYAGAIN x', 'CLUSTERDOWN x', 'LOADING x', 'READONLY x', 'MASTERDOWN x']) {
       expect(isRetryable(new ReplyError(message))).toBe(true)
@@ -99,5 +105,21 @@ describe('settle', () => {
     expect(isRetryable(new ReplyError('NOPERM x'))).toBe(false)
     expect(isRetryable(new ReplyError('OOM command not allowed'))).toBe(false)
     expect(isRetryable(new Error('Connection is closed.'))).toBe(true)
+  })
+})
+
+describe('settleScript', () => {
+  const toError = (message: string): Error => new ReplyError(message)
+
+  it('counts every line published when the script refused nothing', () => {
+    expect(settleScript(batch, [], toError)).toEqual({ published: 2, rejected: 0, retry: [], historyFailed: 0 })
+  })
+
+  it('matches refusals to lines by PUBLISH number, and negative numbers to history appends', () => {
+    // PUBLISH 1 and 2 are line a's (job, global), 3 is line b's.
+    const result = settleScript(batch, [3, 'NOPERM no', -1, 'WRONGTYPE not a stream'], toError)
+    expect(result).toMatchObject({ published: 1, rejected: 1, retry: [], historyFailed: 1 })
+    expect(result.error?.message).toBe('NOPERM no')
+    expect(result.historyError?.message).toBe('WRONGTYPE not a stream')
   })
 })
