@@ -16,8 +16,12 @@ let count = 0
 let firstAt = 0
 let lastAt = 0
 let idle
+let finished = false
 
 function finish () {
+  // Lines still arriving before the disconnect takes effect must not report (and disconnect) again.
+  if (finished) return
+  finished = true
   latencies.sort((a, b) => a - b)
   const pick = (q) => latencies.length === 0 ? null : latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]
   process.stdout.write(JSON.stringify({
@@ -27,6 +31,7 @@ function finish () {
 }
 
 redis.on('messageBuffer', (_channel, message) => {
+  if (finished) return
   const at = now()
   if (count === 0) firstAt = at
   lastAt = at
