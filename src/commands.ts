@@ -146,7 +146,8 @@ export function settle (batch: readonly Entry[], commands: readonly PlannedComma
 
 /**
  * Matches the script's list of refusals (number of the PUBLISH from 1, counting every line's channels in order;
- * error; ...; a negative number for a failed XADD) to lines. A line one of whose channels refused the PUBLISH counts as rejected.
+ * error; ...; a negative number for a failed XADD) to lines. A line one of whose channels refused the PUBLISH
+ * counts as rejected.
  */
 export function settleScript (batch: readonly Entry[], refusals: readonly unknown[], toError: (message: string) => Error): PublishResult {
   if (refusals.length === 0) return { published: batch.length, rejected: 0, retry: [], historyFailed: 0 }
