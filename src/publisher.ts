@@ -40,56 +40,46 @@ export interface PublisherEvents {
  * Both scripts take the batch the same compact way, so that a line crosses the socket once however many channels
  * it goes to: first the batch's distinct channel lists (how many, then for each its length and its channels), then
  * one pair per line: the number of its channel list (from 1) and the line. The lines of one job share one list
- * (see route.ts), so a batch has few of them.
+ * (see route.ts), so a batch has few of them. `forEachChannelOfEachLine(first, body)` reads that from `ARGV[first]`
+ * on and runs `body` with `channel`, `line` and `n`, the number of the PUBLISH (from 1, counting every line's
+ * channels in order), which is how the scripts report what failed.
  */
-const READ_CHANNEL_LISTS_LUA = `local lists = {}
-local listCount = tonumber(ARGV[first])
-local i = first + 1
-for l = 1, listCount do
+const forEachChannelOfEachLine = (first: number, body: string): string => `local lists = {}
+local i = ${first + 1}
+for l = 1, tonumber(ARGV[${first}]) do
   local length = tonumber(ARGV[i])
   local list = {}
   for c = 1, length do list[c] = ARGV[i + c] end
   lists[l] = list
   i = i + length + 1
-end`
-
-/**
- * Runs PUBLISH for every line and each of its channels. The reply lists, for each PUBLISH that failed, its number
- * (from 1, counting every line's channels in order) and the error.
- */
-const PUBLISH_BATCH_LUA = `local first = 1
-${READ_CHANNEL_LISTS_LUA}
-local refused = {}
-local n = 0
-for j = i, #ARGV, 2 do
-  local list, line = lists[tonumber(ARGV[j])], ARGV[j + 1]
-  for c = 1, #list do
-    n = n + 1
-    local reply = redis.pcall('PUBLISH', list[c], line)
-    if type(reply) == 'table' and reply.err then
-      refused[#refused + 1] = n
-      refused[#refused + 1] = reply.err
-    end
-  end
 end
-return refused`
-
-/**
- * The same with history: ARGV starts with MAXLEN, the key prefix, the global channel ('' for none), the job TTL and
- * the global TTL; each PUBLISH follows its XADD, and a failed XADD is reported with its number negated.
- */
-const PUBLISH_BATCH_WITH_HISTORY_LUA = `local maxlen, prefix, global, jobTtl, globalTtl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local first = 6
-${READ_CHANNEL_LISTS_LUA}
-local refused = {}
-local kept = {}
 local n = 0
 for j = i, #ARGV, 2 do
   local list, line = lists[tonumber(ARGV[j])], ARGV[j + 1]
   for c = 1, #list do
     n = n + 1
     local channel = list[c]
-    local key = prefix .. channel
+${body}
+  end
+end`
+
+/** Runs PUBLISH for every line and each of its channels; the reply lists each failed PUBLISH's `n` and its error. */
+const PUBLISH_BATCH_LUA = `local refused = {}
+${forEachChannelOfEachLine(1, `    local reply = redis.pcall('PUBLISH', channel, line)
+    if type(reply) == 'table' and reply.err then
+      refused[#refused + 1] = n
+      refused[#refused + 1] = reply.err
+    end`)}
+return refused`
+
+/**
+ * The same with history: ARGV starts with MAXLEN, the key prefix, the global channel ('' for none), the job TTL and
+ * the global TTL; each PUBLISH follows its XADD, and a failed XADD is reported with its `n` negated.
+ */
+const PUBLISH_BATCH_WITH_HISTORY_LUA = `local maxlen, prefix, global, jobTtl, globalTtl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local refused = {}
+local kept = {}
+${forEachChannelOfEachLine(6, `    local key = prefix .. channel
     local added = redis.pcall('XADD', key, 'MAXLEN', '~', maxlen, '*', '${HISTORY_FIELD}', line)
     if type(added) == 'table' and added.err then
       refused[#refused + 1] = -n
@@ -102,9 +92,7 @@ for j = i, #ARGV, 2 do
     if type(reply) == 'table' and reply.err then
       refused[#refused + 1] = n
       refused[#refused + 1] = reply.err
-    end
-  end
-end
+    end`)}
 return refused`
 
 /** The script as ioredis exposes it once defined (EVALSHA, with EVAL when the server does not have it yet). */
