@@ -7,18 +7,11 @@
  * `after`, across a new subscription.
  */
 import { createClient, targetOf, type Client } from './connect'
+import { LineQueue, Readiness, iterate, type LogMessage } from './line-queue'
 import { HISTORY_FIELD, resolveSubscribeOptions, type ResolvedSubscribeOptions, type SubscribeOptions } from './options'
 import { debug, redact, secretsOf } from './warn'
 
-/** One log line as read back from Redis. */
-export interface LogMessage {
-  /** The line as the application's pino wrote it (JSON, without the newline). */
-  line: string
-  /** The channel it was published to. */
-  channel: string
-  /** Its history entry id, when read from the history stream: give it as `after` to resume right after it. */
-  id?: string
-}
+export type { LogMessage } from './line-queue'
 
 /** A running subscription: iterate it (`for await`) to get each line, in order. */
 export interface LogSubscription extends AsyncIterable<LogMessage> {
@@ -44,53 +37,91 @@ export interface LogSubscription extends AsyncIterable<LogMessage> {
 }
 
 /** Lines read per XREAD; also how far ahead of its reader a stream subscription reads. */
-const READ_COUNT = 1000
+export const READ_COUNT = 1000
 /** How long one XREAD waits for a new entry before asking again (it returns at once when there is one). */
-const BLOCK_MS = 5000
+export const BLOCK_MS = 5000
 
 /** Follows a job's channel, or the global one. Throws a `TypeError` naming the option when an option is invalid. */
 export function subscribe (options: SubscribeOptions = {}): LogSubscription {
   return new Subscription(resolveSubscribeOptions(options))
 }
 
-class Subscription implements LogSubscription {
+/**
+ * What every subscription has: the queue of lines its reader has not taken, `ready`, and the way it ends, with a
+ * masked error or closed. `subscribe()` and the SSE handler's viewers (hub.ts) build on it.
+ */
+export abstract class QueuedSubscription implements LogSubscription {
   readonly channel: string
   readonly ready: Promise<void>
-  source: 'stream' | 'pubsub' = 'pubsub'
-  dropped = 0
+  abstract readonly source: 'stream' | 'pubsub'
   reconnects = 0
+  protected readonly queue: LineQueue
+  protected readonly readiness = new Readiness()
+  protected readonly secrets: readonly string[]
+  protected closed = false
+
+  /** `onEmptied` runs each time the reader has taken every queued line. */
+  constructor (channel: string, maxQueued: number, secrets: readonly string[], onEmptied?: () => void) {
+    this.channel = channel
+    this.secrets = secrets
+    this.queue = new LineQueue(maxQueued, onEmptied)
+    this.ready = this.readiness.promise
+  }
+
+  get dropped (): number {
+    return this.queue.dropped
+  }
+
+  /** Redis cannot be reached at first (`target`), or refused a command: ends with a masked error. */
+  protected endWith (target: string, error: Error): void {
+    if (this.closed) return
+    const hint = /WRONGPASS|NOAUTH|NOPERM/.test(error.message) ? ' (check the username, password and ACL)' : ''
+    const failure = new Error(redact(`redis-log-transport: cannot follow ${this.channel} at ${target}: ${error.message}${hint}`, this.secrets))
+    this.readiness.reject(failure)
+    this.queue.end(failure)
+    void this.close()
+  }
+
+  /** Ends the iteration (once the queued lines are taken) and `ready`, if pending. False when already closed. */
+  protected markClosed (): boolean {
+    if (this.closed) return false
+    if (!this.readiness.settled) {
+      this.readiness.reject(new Error(`redis-log-transport: the subscription to ${this.channel} was closed before it was ready`))
+    }
+    this.closed = true
+    this.queue.end()
+    return true
+  }
+
+  abstract close (): Promise<void>
+
+  [Symbol.asyncIterator] (): AsyncIterator<LogMessage> {
+    return iterate(this.queue, async () => { await this.close() })
+  }
+}
+
+class Subscription extends QueuedSubscription {
+  source: 'stream' | 'pubsub' = 'pubsub'
 
   readonly #options: ResolvedSubscribeOptions
   readonly #redis: Client
-  readonly #secrets: string[]
-  #queue: LogMessage[] = []
-  #head = 0
-  #reader: (() => void) | undefined
   #drained: (() => void) | undefined
   #everReady = false
-  #closed = false
-  #error: Error | undefined
-  #settleReady!: { resolve: () => void, reject: (error: Error) => void }
-  #readySettled = false
 
   constructor (options: ResolvedSubscribeOptions) {
-    this.#options = options
-    this.channel = options.channel
-    this.#secrets = secretsOf(options.url, options.redis)
-    this.ready = new Promise<void>((resolve, reject) => {
-      this.#settleReady = {
-        resolve: () => { this.#readySettled = true; resolve() },
-        reject: (error) => { this.#readySettled = true; reject(error) }
-      }
+    super(options.channel, options.maxQueued, secretsOf(options.url, options.redis), () => {
+      const drained = this.#drained
+      this.#drained = undefined
+      drained?.()
     })
-    this.ready.catch(() => {}) // the error also ends the iteration; not awaiting `ready` is no unhandled rejection
+    this.#options = options
     this.#redis = createClient(options, { offlineQueue: true, resend: true, shardedSubscribers: options.sharded })
     this.#redis.on('error', (error: Error) => { this.#onError(error) })
     this.#redis.on('ready', () => {
       if (this.#everReady) this.reconnects++
       this.#everReady = true
     })
-    this.#redis.on(options.sharded ? 'smessage' : 'message', (channel: string, line: string) => { this.#push({ line, channel }) })
+    this.#redis.on(options.sharded ? 'smessage' : 'message', (channel: string, line: string) => { this.queue.push({ line, channel }) })
     this.#start().catch((error: unknown) => { this.#fail(error instanceof Error ? error : new Error(String(error))) })
   }
 
@@ -103,7 +134,7 @@ class Subscription implements LogSubscription {
       if (this.#options.sharded) await this.#redis.ssubscribe(channel)
       else await this.#redis.subscribe(channel)
       this.source = 'pubsub'
-      this.#settleReady.resolve()
+      this.readiness.resolve()
       return
     }
     this.source = 'stream'
@@ -114,15 +145,15 @@ class Subscription implements LogSubscription {
       last = newest[0]?.[0] ?? '0-0'
       if (history > 0) for (const [id, fields] of newest.reverse()) this.#pushEntry(id, fields)
     }
-    this.#settleReady.resolve()
+    this.readiness.resolve()
     await this.#follow(last)
   }
 
   /** Reads the stream from `last` on, for as long as the subscription runs, resuming after a lost connection. */
   async #follow (last: string): Promise<void> {
     const { key } = this.#options
-    while (!this.#closed) {
-      if (this.#queue.length - this.#head >= READ_COUNT) {
+    while (!this.closed) {
+      if (this.queue.length >= READ_COUNT) {
         // Far enough ahead of the reader: wait until it has caught up.
         await new Promise<void>((resolve) => { this.#drained = resolve })
         continue
@@ -131,9 +162,9 @@ class Subscription implements LogSubscription {
       try {
         reply = await this.#redis.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', key, last)
       } catch (error) {
-        if (this.#closed) return
+        if (this.closed) return
         if (error instanceof Error && error.name === 'ReplyError') throw error // refused (ACL, wrong type): final
-        debug(this.#secrets, 'reading %s failed (%s); resuming after %s', key, (error as Error).message, last)
+        debug(this.secrets, 'reading %s failed (%s); resuming after %s', key, (error as Error).message, last)
         await this.#whenReady()
         continue
       }
@@ -144,19 +175,14 @@ class Subscription implements LogSubscription {
     }
   }
 
-  /** Yields a history entry; one without the transport's field (written by something else) is skipped. */
   #pushEntry (id: string, fields: string[]): void {
-    for (let i = 0; i < fields.length; i += 2) {
-      if (fields[i] === HISTORY_FIELD) {
-        this.#push({ line: fields[i + 1] ?? '', channel: this.channel, id })
-        return
-      }
-    }
-    debug(this.#secrets, 'skipped entry %s of %s: it has no `%s` field', id, this.#options.key, HISTORY_FIELD)
+    const message = entryMessage(id, fields, this.channel)
+    if (message !== undefined) this.queue.push(message)
+    else debug(this.secrets, 'skipped entry %s of %s: it has no `%s` field', id, this.#options.key, HISTORY_FIELD)
   }
 
   async #whenReady (): Promise<void> {
-    if (this.#redis.status === 'ready' || this.#closed) return
+    if (this.#redis.status === 'ready' || this.closed) return
     await new Promise<void>((resolve) => {
       const done = (): void => {
         this.#redis.off('ready', done)
@@ -168,29 +194,9 @@ class Subscription implements LogSubscription {
     })
   }
 
-  #push (message: LogMessage): void {
-    if (this.#closed) return
-    this.#queue.push(message)
-    if (this.#queue.length - this.#head > this.#options.maxQueued) {
-      this.#head++
-      this.dropped++
-      if (this.#head >= READ_COUNT && this.#head * 2 >= this.#queue.length) {
-        this.#queue = this.#queue.slice(this.#head) // let the dropped lines be collected
-        this.#head = 0
-      }
-    }
-    this.#wakeReader()
-  }
-
-  #wakeReader (): void {
-    const reader = this.#reader
-    this.#reader = undefined
-    reader?.()
-  }
-
   #onError (error: Error): void {
     if (this.#everReady) {
-      debug(this.#secrets, 'connection to %s: %s', targetOf(this.#redis), error.message)
+      debug(this.secrets, 'connection to %s: %s', targetOf(this.#redis), error.message)
       return
     }
     this.#fail(error)
@@ -198,49 +204,20 @@ class Subscription implements LogSubscription {
 
   /** The first connection failed, or the server refused a command: the subscription ends with an error. */
   #fail (error: Error): void {
-    if (this.#closed) return
-    const hint = /WRONGPASS|NOAUTH|NOPERM/.test(error.message) ? ' (check the username, password and ACL)' : ''
-    this.#error = new Error(redact(`redis-log-transport: cannot follow ${this.channel} at ${targetOf(this.#redis)}: ${error.message}${hint}`, this.#secrets))
-    this.#settleReady.reject(this.#error)
-    void this.close()
+    this.endWith(targetOf(this.#redis), error)
   }
 
   async close (): Promise<void> {
-    if (this.#closed) return
-    if (!this.#readySettled) this.#settleReady.reject(new Error(`redis-log-transport: the subscription to ${this.channel} was closed before it was ready`))
-    this.#closed = true
+    if (!this.markClosed()) return
     this.#redis.disconnect()
     this.#drained?.()
-    this.#wakeReader()
   }
+}
 
-  async #next (): Promise<IteratorResult<LogMessage>> {
-    for (;;) {
-      if (this.#head < this.#queue.length) {
-        const value = this.#queue[this.#head] as LogMessage
-        this.#head++
-        if (this.#head === this.#queue.length) {
-          this.#queue = []
-          this.#head = 0
-          const drained = this.#drained
-          this.#drained = undefined
-          drained?.()
-        }
-        return { value, done: false }
-      }
-      if (this.#error !== undefined) throw this.#error
-      if (this.#closed) return { value: undefined, done: true }
-      await new Promise<void>((resolve) => { this.#reader = resolve })
-    }
+/** A history entry as a message; undefined for one without the transport's field (written by something else). */
+export function entryMessage (id: string, fields: readonly string[], channel: string): LogMessage | undefined {
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i] === HISTORY_FIELD) return { line: fields[i + 1] ?? '', channel, id }
   }
-
-  [Symbol.asyncIterator] (): AsyncIterator<LogMessage> {
-    return {
-      next: async () => await this.#next(),
-      return: async () => {
-        await this.close()
-        return { value: undefined, done: true }
-      }
-    }
-  }
+  return undefined
 }
