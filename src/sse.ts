@@ -3,21 +3,25 @@
  * Events, for `node:http`, Express or Fastify (`reply.hijack()`, then the raw request and response).
  *
  * With history on, each event's `id:` is the line's history entry id: a new viewer gets the recent lines first, and a
- * browser that reconnects sends `Last-Event-ID` and gets exactly the lines after it, then live ones. Each viewer has
- * its own subscription (one Redis connection), released as soon as the viewer leaves.
+ * browser that reconnects sends `Last-Event-ID` and gets exactly the lines after it, then live ones. Viewers share
+ * the handler's Redis connections (see hub.ts); a viewer's share is released as soon as it leaves.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { ViewerHub } from './hub'
+import type { LogMessage } from './line-queue'
 import {
-  HISTORY_ID, isUsableJobId, resolveLogStreamHandlerOptions, type LogStreamHandlerOptions,
+  HISTORY_ID, isUsableJobId, resolveLogStreamHandlerOptions, resolveSubscribeOptions, type LogStreamHandlerOptions,
   type ResolvedLogStreamHandlerOptions
 } from './options'
-import { subscribe, type LogMessage, type LogSubscription } from './subscribe'
+import type { LogSubscription } from './subscribe'
 
 /** The handler: call it with a request and its response. */
 export interface LogStreamHandler {
   (req: IncomingMessage, res: ServerResponse, next?: unknown): void
   /** Viewers connected now. */
   readonly connections: number
+  /** Redis connections the handler holds now, shared by its viewers. */
+  readonly redisConnections: number
   /** Ends every open stream and releases its Redis connection. */
   close: () => Promise<void>
 }
@@ -29,20 +33,22 @@ type View = { job: string | undefined } | { status: number, message: string }
 export function createLogStreamHandler (options: LogStreamHandlerOptions = {}): LogStreamHandler {
   const resolved = resolveLogStreamHandlerOptions(options)
   const open = new Set<() => void>()
+  const hub = new ViewerHub(resolved)
   const handler = function logStreamHandler (req: IncomingMessage, res: ServerResponse): void {
-    serve(resolved, req, res, open).catch(() => {
+    serve(resolved, hub, req, res, open).catch(() => {
       if (!res.headersSent) reply(res, 500, 'internal error')
       else res.end()
     })
   } as LogStreamHandler
   Object.defineProperty(handler, 'connections', { get: () => open.size })
+  Object.defineProperty(handler, 'redisConnections', { get: () => hub.connections })
   handler.close = async () => {
     for (const end of [...open]) end()
   }
   return handler
 }
 
-async function serve (options: ResolvedLogStreamHandlerOptions, req: IncomingMessage, res: ServerResponse, open: Set<() => void>): Promise<void> {
+async function serve (options: ResolvedLogStreamHandlerOptions, hub: ViewerHub, req: IncomingMessage, res: ServerResponse, open: Set<() => void>): Promise<void> {
   if (req.method !== 'GET') {
     res.setHeader('Allow', 'GET')
     reply(res, 405, 'method not allowed')
@@ -55,7 +61,7 @@ async function serve (options: ResolvedLogStreamHandlerOptions, req: IncomingMes
   }
   const lastEventId = resumeFrom(req)
   const { history } = options
-  const subscription = subscribe({
+  const subscription = hub.open(resolveSubscribeOptions({
     ...(options.cluster === false ? { url: options.url } : { cluster: options.cluster }),
     redis: options.redis,
     channelPrefix: options.channelPrefix,
@@ -66,7 +72,7 @@ async function serve (options: ResolvedLogStreamHandlerOptions, req: IncomingMes
     ...(history === false
       ? { source: 'pubsub' as const }
       : { source: 'stream' as const, historyKeyPrefix: history.keyPrefix, history: lastEventId === undefined ? options.replay : 0, after: lastEventId })
-  })
+  }))
   let gone = false
   let keepAlive: NodeJS.Timeout | undefined
   const leave = (): void => {
@@ -118,16 +124,24 @@ async function pump (subscription: LogSubscription, res: ServerResponse): Promis
           res.uncork()
         })
       }
-      if (!res.write(event(message)) && !res.destroyed) {
-        await new Promise<void>((resolve) => {
-          res.once('drain', resolve)
-          res.once('close', resolve)
-        })
-      }
+      if (!res.write(event(message)) && !res.destroyed) await drained(res)
     }
   } catch {
     // The subscription failed for good (the server refused to read): end the stream; the browser will retry.
   }
+}
+
+/** Resolves when the response can take more, or is closed; leaves no listener behind either way. */
+async function drained (res: ServerResponse): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
 }
 
 /** One SSE event. pino lines hold no newline, but a carriage return would end an SSE line early. */

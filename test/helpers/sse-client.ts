@@ -13,6 +13,7 @@ export class SseClient {
   body = ''
   ended = false
   readonly #request: http.ClientRequest
+  #response: http.IncomingMessage | undefined
 
   private constructor (request: http.ClientRequest) {
     this.#request = request
@@ -25,6 +26,7 @@ export class SseClient {
       const client = new SseClient(request)
       request.on('error', (error) => { if (client.status === 0) reject(error) })
       request.on('response', (response) => {
+        client.#response = response
         client.status = response.statusCode ?? 0
         client.headers = response.headers
         response.setEncoding('utf8')
@@ -75,6 +77,15 @@ export class SseClient {
   async waitFor (count: number, what = `${count} events`): Promise<SseEvent[]> {
     await waitFor(() => this.events.length >= count, what)
     return this.events.slice(0, count)
+  }
+
+  /** Stops reading, like a browser on a slow link: the server's writes back up. */
+  pause (): void {
+    this.#response?.pause()
+  }
+
+  resume (): void {
+    this.#response?.resume()
   }
 
   close (): void {

@@ -3,69 +3,25 @@
  * exact resume with Last-Event-ID, authorization, keepalive, release of the Redis connection when a viewer leaves,
  * and mounting in Express and Fastify.
  */
-import { once as onceEvent } from 'node:events'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import Fastify from 'fastify'
-import Redis from 'ioredis'
-import pino from 'pino'
-import { freePort, startRedisServer, type RedisServer } from '../../scripts/redis-server'
-import { createLogStreamHandler, type LogStreamHandler, type LogStreamHandlerOptions } from '../../src/index'
-import { BUILT_ENTRY } from '../helpers/paths'
+import type Redis from 'ioredis'
+import type pino from 'pino'
+import { freePort, type RedisServer } from '../../scripts/redis-server'
+import { createLogStreamHandler } from '../../src/index'
 import { SseClient } from '../helpers/sse-client'
+import { clientCount, flush, listen, sseFixture } from '../helpers/sse-fixture'
 import { waitFor } from '../helpers/wait'
 
-type Transport = ReturnType<typeof pino.transport>
-
-async function flush (logger: pino.Logger): Promise<void> {
-  await new Promise<void>((resolve, reject) => { logger.flush((err) => { if (err != null) reject(err); else resolve() }) })
-}
-
-async function listen (server: http.Server): Promise<string> {
-  server.listen(0, '127.0.0.1')
-  await onceEvent(server, 'listening')
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
-async function clientCount (admin: Redis): Promise<number> {
-  return (String(await admin.client('LIST')).match(/^id=/gm) ?? []).length
-}
-
 describe('createLogStreamHandler', () => {
+  const fixture = sseFixture({ history: true })
+  const { serve } = fixture
   let redis: RedisServer
   let admin: Redis
-  let transport: Transport
   let logger: pino.Logger
-  const servers: Array<{ server: http.Server, handler: LogStreamHandler }> = []
-
-  beforeAll(async () => {
-    redis = await startRedisServer()
-    admin = new Redis(redis.url)
-    transport = pino.transport({ target: BUILT_ENTRY, options: { url: redis.url, history: true } })
-    logger = pino(transport)
-  })
-  afterAll(async () => {
-    const closed = onceEvent(transport, 'close')
-    transport.end()
-    await closed
-    admin.disconnect()
-    await redis.stop()
-  })
-  afterEach(async () => {
-    for (const { server, handler } of servers.splice(0)) {
-      await handler.close()
-      server.closeAllConnections()
-      server.close()
-    }
-  })
-
-  async function serve (options: LogStreamHandlerOptions = {}): Promise<{ base: string, handler: LogStreamHandler }> {
-    const handler = createLogStreamHandler({ url: redis.url, history: true, ...options })
-    const server = http.createServer(handler)
-    servers.push({ server, handler })
-    return { base: await listen(server), handler }
-  }
+  beforeAll(() => { ({ redis, admin, logger } = fixture) })
 
   it('sends the recent lines, then live ones, each with an id, with the headers proxies need', async () => {
     const job = logger.child({ userId: 'sse-1' })
@@ -184,7 +140,7 @@ describe('createLogStreamHandler', () => {
     const app = express()
     app.get('/logs', handler)
     const expressServer = http.createServer(app)
-    servers.push({ server: expressServer, handler })
+    fixture.track(expressServer, handler)
     const fastify = Fastify()
     fastify.get('/logs', (request, reply) => {
       reply.hijack()
