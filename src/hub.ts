@@ -20,20 +20,24 @@ import { debug, secretsOf } from './warn'
 
 type StreamEntry = [id: string, fields: string[]]
 
-/** Orders two stream entry ids (`<ms>-<seq>`). */
+/** The two numbers of a stream entry id (`<ms>-<seq>`, as Redis makes them and HISTORY_ID checks them). */
+function parts (id: string): [bigint, bigint] {
+  const dash = id.indexOf('-')
+  return [BigInt(id.slice(0, dash)), BigInt(id.slice(dash + 1))]
+}
+
+/** Orders two stream entry ids. */
 export function compareIds (a: string, b: string): number {
-  const [aMs = '0', aSeq = '0'] = a.split('-')
-  const [bMs = '0', bSeq = '0'] = b.split('-')
-  const ms = BigInt(aMs) - BigInt(bMs)
-  const difference = ms !== 0n ? ms : BigInt(aSeq) - BigInt(bSeq)
+  const [aMs, aSeq] = parts(a)
+  const [bMs, bSeq] = parts(b)
+  const difference = aMs !== bMs ? aMs - bMs : aSeq - bSeq
   return difference < 0n ? -1 : difference > 0n ? 1 : 0
 }
 
 /** The smallest id after `id`: an exclusive start for XRANGE that servers before Redis 6.2 understand too. */
 export function nextId (id: string): string {
-  const [ms = '0', seq = '0'] = id.split('-')
-  const after = BigInt(seq) + 1n
-  return after > 0xffffffffffffffffn ? `${BigInt(ms) + 1n}-0` : `${ms}-${after}`
+  const [ms, seq] = parts(id)
+  return seq === 0xffffffffffffffffn ? `${ms + 1n}-0` : `${ms}-${seq + 1n}`
 }
 
 /** A connection opened for its first user and closed after its last. */
@@ -223,7 +227,9 @@ export class ViewerHub {
     let follower = this.#followers.get(key)
     if (follower === undefined || follower.connection.failed || follower.failed) {
       follower?.stop()
-      const connection = new SharedConnection(this.#options, { offlineQueue: true, resend: false }, this.#secrets, () => {
+      // resend: the XREAD waiting when the connection drops is sent again once it is back; without it ioredis would
+      // leave it pending, and the stream unread.
+      const connection = new SharedConnection(this.#options, { offlineQueue: true, resend: true }, this.#secrets, () => {
         for (const each of created.views) each.reconnects++
       })
       const created: Follower = new Follower(key, connection, this.#secrets)

@@ -125,4 +125,38 @@ describe('createLogStreamHandler: viewers share its Redis connections', () => {
     for (const { client } of viewers) client.close()
     await waitFor(() => handler.redisConnections === 0, 'the shared connection closed with the last viewer')
   })
+
+  it('keeps its viewers through a Redis restart: the shared connections come back, and lines after it arrive once', async () => {
+    const withHistory = await serve({ replay: 0 })
+    const live = await serve({ history: false })
+    const fromStream = await SseClient.open(`${withHistory.base}/?job=restart`)
+    const fromChannel = await SseClient.open(`${live.base}/?job=restart`)
+    await waitFor(async () => await subscribers(admin, 'logs:restart') === 1, 'the channel subscribed')
+    const job = logger.child({ userId: 'restart' })
+    for (let i = 0; i < 3; i++) job.info(`line ${i}`)
+    await fromStream.waitFor(3)
+    await fromChannel.waitFor(3)
+    await fixture.redis.restart()
+    // Lines published before the channel's subscription is back would be missed by a live-only view.
+    await waitFor(async () => await subscribers(admin, 'logs:restart').catch(() => 0) === 1, 'the channel subscribed again', 15_000)
+    for (let i = 3; i < 6; i++) job.info(`line ${i}`)
+    await fromStream.waitFor(6, 'the lines after the restart, from history')
+    await fromChannel.waitFor(6, 'the lines after the restart, live')
+    expect(fromStream.msgs).toEqual(lines(0, 6))
+    expect(fromChannel.msgs).toEqual(lines(0, 6))
+    expect(withHistory.handler.redisConnections).toBe(2)
+    expect(live.handler.redisConnections).toBe(1)
+    fromStream.close()
+    fromChannel.close()
+  })
+
+  it('answers 503 when Redis cannot be reached, with or without history', async () => {
+    for (const history of [true, false]) {
+      const { base, handler } = await serve({ history, url: 'redis://127.0.0.1:1' })
+      const response = await fetch(`${base}/?job=x`)
+      expect(response.status).toBe(503)
+      await response.text()
+      await waitFor(() => handler.redisConnections === 0, 'the failed connection released')
+    }
+  })
 })
