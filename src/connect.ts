@@ -4,6 +4,7 @@
  * `redis` options) or a Redis Cluster. Only loaded where a connection is made.
  */
 import Redis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis'
+import { onceAny } from './once-any'
 import type { ClusterNode } from './options'
 
 /** A connection: to one server, or to a cluster. */
@@ -81,4 +82,20 @@ export function targetOf (client: Client): string {
   const { host, port, sentinels, name } = (client as Redis).options
   if (Array.isArray(sentinels) && sentinels.length > 0) return `Sentinel group "${name ?? ''}"`
   return `${host ?? ''}:${String(port ?? '')}`
+}
+
+/** Resolves once the connection is ready (at once if it is), or has ended for good. */
+export async function untilReady (client: Client): Promise<void> {
+  if (client.status === 'ready' || client.status === 'end') return
+  await onceAny(client, ['ready', 'end'])
+}
+
+/** True when Redis answered with an error (ACL, wrong type, ...) rather than the connection failing. */
+export function isRefusal (error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError'
+}
+
+/** `value` if it is an Error, else an Error saying what it is. */
+export function asError (value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value))
 }

@@ -12,13 +12,11 @@
  *
  * Every connection is opened with its first viewer and closed when its last one leaves.
  */
-import { createClient, targetOf, type Client, type ClientPolicy } from './connect'
+import { asError, createClient, isRefusal, targetOf, untilReady, type Client, type ClientPolicy } from './connect'
 import { Readiness, type LogMessage } from './line-queue'
 import { HISTORY_FIELD, type ResolvedReaderOptions, type ResolvedSubscribeOptions } from './options'
-import { BLOCK_MS, QueuedSubscription, READ_COUNT, entryMessage, type LogSubscription } from './subscribe'
+import { QueuedSubscription, READ_COUNT, entryMessage, readAfter, type LogSubscription, type StreamEntry } from './subscribe'
 import { debug, secretsOf } from './warn'
-
-type StreamEntry = [id: string, fields: string[]]
 
 /** The two numbers of a stream entry id (`<ms>-<seq>`, as Redis makes them and HISTORY_ID checks them). */
 function parts (id: string): [bigint, bigint] {
@@ -69,19 +67,6 @@ class SharedConnection {
     this.client.connect().catch(() => {})
   }
 
-  /** Resolves when the connection is ready again (or closed). */
-  async whenReady (): Promise<void> {
-    if (this.client.status === 'ready' || this.client.status === 'end') return
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        this.client.off('ready', done)
-        this.client.off('end', done)
-        resolve()
-      }
-      this.client.on('ready', done)
-      this.client.on('end', done)
-    })
-  }
 }
 
 /** Reads one history stream with a blocking XREAD and hands what it reads to the viewers of that stream. */
@@ -113,22 +98,15 @@ class Follower {
 
   async #loop (secrets: readonly string[]): Promise<void> {
     while (!this.#stopped) {
-      let reply: Array<[string, StreamEntry[]]> | null
+      let entries: StreamEntry[]
       try {
-        reply = await this.connection.client.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', this.key, this.last) as typeof reply
-      } catch (error) {
-        if (this.#stopped) return
-        if (error instanceof Error && error.name === 'ReplyError') { // refused (ACL, wrong type): final for its viewers
-          this.failed = true
-          for (const view of this.views) view.fail(error)
-          return
-        }
-        debug(secrets, 'reading %s failed (%s); resuming after %s', this.key, (error as Error).message, this.last)
-        await this.connection.whenReady()
-        continue
+        entries = await readAfter(this.connection.client, this.key, this.last, secrets)
+      } catch (error) { // refused (ACL, wrong type): final for its viewers
+        this.failed = true
+        for (const view of this.views) view.fail(asError(error))
+        return
       }
-      const entries = reply?.[0]?.[1] ?? []
-      const newest = entries[entries.length - 1]
+      const newest = entries.at(-1)
       if (newest === undefined) continue
       const before = this.last
       this.last = newest[0]
@@ -268,7 +246,7 @@ class HubView extends QueuedSubscription {
     this.#options = options
     this.source = options.source === 'stream' ? 'stream' : 'pubsub'
     const start = this.source === 'stream' ? this.#startStream() : this.#startChannel()
-    start.catch((error: unknown) => { this.fail(error instanceof Error ? error : new Error(String(error))) })
+    start.catch((error: unknown) => { this.fail(asError(error)) })
   }
 
   async #startChannel (): Promise<void> {
@@ -337,9 +315,9 @@ class HubView extends QueuedSubscription {
           entries = await reader.client.xrange(this.#options.key, nextId(this.last), '+', 'COUNT', READ_COUNT) as StreamEntry[]
         } catch (error) {
           if (this.closed) return
-          if (error instanceof Error && error.name === 'ReplyError') throw error // refused: final
-          debug(this.secrets, 'reading %s failed (%s); resuming after %s', this.#options.key, (error as Error).message, this.last)
-          await reader.whenReady()
+          if (isRefusal(error)) throw error // final
+          debug(this.secrets, 'reading %s failed (%s); resuming after %s', this.#options.key, asError(error).message, this.last)
+          await untilReady(reader.client)
           continue
         }
         // Nothing after `last` although the follower has read further: trimmed away meanwhile. Go on from there.
@@ -349,7 +327,7 @@ class HubView extends QueuedSubscription {
     }
     run().then(() => { this.#catchingUp = false }, (error: unknown) => {
       this.#catchingUp = false
-      this.fail(error instanceof Error ? error : new Error(String(error)))
+      this.fail(asError(error))
     })
   }
 
@@ -362,8 +340,8 @@ class HubView extends QueuedSubscription {
 
   /** Redis cannot be reached at first, or refused: the viewer ends with an error (masked). */
   fail (error: Error): void {
-    const connection = this.#connections[0]
-    this.endWith(connection === undefined ? 'Redis' : targetOf(connection.client), error)
+    // Before close() empties it, the list holds the connection the viewer was opened with.
+    if (!this.closed) this.endWith(targetOf((this.#connections[0] as SharedConnection).client), error)
   }
 
   async close (): Promise<void> {

@@ -26,7 +26,7 @@ export class LineQueue {
   readonly #onEmptied: () => void
 
   /** `onEmptied` runs each time the reader has taken every queued line. */
-  constructor (maxQueued: number, onEmptied: () => void = () => {}) {
+  constructor (maxQueued: number, onEmptied: () => void) {
     this.#maxQueued = maxQueued
     this.#onEmptied = onEmptied
   }

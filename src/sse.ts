@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ViewerHub } from './hub'
+import { onceAny } from './once-any'
 import type { LogMessage } from './line-queue'
 import {
   HISTORY_ID, isUsableJobId, resolveLogStreamHandlerOptions, resolveSubscribeOptions, type LogStreamHandlerOptions,
@@ -124,24 +125,12 @@ async function pump (subscription: LogSubscription, res: ServerResponse): Promis
           res.uncork()
         })
       }
-      if (!res.write(event(message)) && !res.destroyed) await drained(res)
+      // Until the browser's connection takes more, or is gone.
+      if (!res.write(event(message)) && !res.destroyed) await onceAny(res, ['drain', 'close'])
     }
   } catch {
     // The subscription failed for good (the server refused to read): end the stream; the browser will retry.
   }
-}
-
-/** Resolves when the response can take more, or is closed; leaves no listener behind either way. */
-async function drained (res: ServerResponse): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      res.off('drain', done)
-      res.off('close', done)
-      resolve()
-    }
-    res.on('drain', done)
-    res.on('close', done)
-  })
 }
 
 /** One SSE event. pino lines hold no newline, but a carriage return would end an SSE line early. */

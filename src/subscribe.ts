@@ -6,7 +6,7 @@
  * id, replays recent lines, and resumes exactly after the last line seen, across a lost connection or, with
  * `after`, across a new subscription.
  */
-import { createClient, targetOf, type Client } from './connect'
+import { asError, createClient, isRefusal, targetOf, untilReady, type Client } from './connect'
 import { LineQueue, Readiness, iterate, type LogMessage } from './line-queue'
 import { HISTORY_FIELD, resolveSubscribeOptions, type ResolvedSubscribeOptions, type SubscribeOptions } from './options'
 import { debug, redact, secretsOf } from './warn'
@@ -61,7 +61,7 @@ export abstract class QueuedSubscription implements LogSubscription {
   protected closed = false
 
   /** `onEmptied` runs each time the reader has taken every queued line. */
-  constructor (channel: string, maxQueued: number, secrets: readonly string[], onEmptied?: () => void) {
+  constructor (channel: string, maxQueued: number, secrets: readonly string[], onEmptied: () => void) {
     this.channel = channel
     this.secrets = secrets
     this.queue = new LineQueue(maxQueued, onEmptied)
@@ -122,7 +122,7 @@ class Subscription extends QueuedSubscription {
       this.#everReady = true
     })
     this.#redis.on(options.sharded ? 'smessage' : 'message', (channel: string, line: string) => { this.queue.push({ line, channel }) })
-    this.#start().catch((error: unknown) => { this.#fail(error instanceof Error ? error : new Error(String(error))) })
+    this.#start().catch((error: unknown) => { this.#fail(asError(error)) })
   }
 
   async #start (): Promise<void> {
@@ -158,17 +158,7 @@ class Subscription extends QueuedSubscription {
         await new Promise<void>((resolve) => { this.#drained = resolve })
         continue
       }
-      let reply: Array<[string, Array<[string, string[]]>]> | null
-      try {
-        reply = await this.#redis.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', key, last)
-      } catch (error) {
-        if (this.closed) return
-        if (error instanceof Error && error.name === 'ReplyError') throw error // refused (ACL, wrong type): final
-        debug(this.secrets, 'reading %s failed (%s); resuming after %s', key, (error as Error).message, last)
-        await this.#whenReady()
-        continue
-      }
-      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+      for (const [id, fields] of await readAfter(this.#redis, key, last, this.secrets)) {
         this.#pushEntry(id, fields)
         last = id
       }
@@ -179,19 +169,6 @@ class Subscription extends QueuedSubscription {
     const message = entryMessage(id, fields, this.channel)
     if (message !== undefined) this.queue.push(message)
     else debug(this.secrets, 'skipped entry %s of %s: it has no `%s` field', id, this.#options.key, HISTORY_FIELD)
-  }
-
-  async #whenReady (): Promise<void> {
-    if (this.#redis.status === 'ready' || this.closed) return
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        this.#redis.off('ready', done)
-        this.#redis.off('end', done)
-        resolve()
-      }
-      this.#redis.on('ready', done)
-      this.#redis.on('end', done)
-    })
   }
 
   #onError (error: Error): void {
@@ -212,6 +189,26 @@ class Subscription extends QueuedSubscription {
     this.#redis.disconnect()
     this.#drained?.()
   }
+}
+
+/** A history entry: its id, and its fields and values in turn. */
+export type StreamEntry = [id: string, fields: string[]]
+
+/**
+ * One XREAD of `key` after `last`, waiting up to `BLOCK_MS`: the entries, none when the wait ran out, or none once
+ * the connection is back after being lost. Throws when the server refused (ACL, wrong type): that is final.
+ */
+export async function readAfter (client: Client, key: string, last: string, secrets: readonly string[]): Promise<StreamEntry[]> {
+  let reply: Array<[string, StreamEntry[]]> | null
+  try {
+    reply = await client.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', key, last) as typeof reply
+  } catch (error) {
+    if (isRefusal(error)) throw error
+    debug(secrets, 'reading %s failed (%s); resuming after %s', key, asError(error).message, last)
+    await untilReady(client)
+    return []
+  }
+  return reply?.[0]?.[1] ?? []
 }
 
 /** A history entry as a message; undefined for one without the transport's field (written by something else). */

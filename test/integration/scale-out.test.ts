@@ -120,33 +120,39 @@ describe('Redis Cluster', () => {
     tail.stdout.on('data', (chunk) => { printed += String(chunk) })
     tail.stderr.on('data', (chunk) => { complaints += String(chunk) })
     const exit = new Promise<number | null>((resolve) => { tail.once('exit', (code) => { exited = code; resolve(code) }) })
-    const handler = createLogStreamHandler({ cluster: nodes, sharded: true, history: true })
-    const server = http.createServer(handler).listen(0, '127.0.0.1')
-    await onceEvent(server, 'listening')
+    // One handler reads the history streams, one the (sharded) channels.
+    const handlers = [true, false].map((history) => createLogStreamHandler({ cluster: nodes, sharded: true, history }))
+    const servers = handlers.map((handler) => http.createServer(handler).listen(0, '127.0.0.1'))
+    await Promise.all(servers.map(async (server) => await onceEvent(server, 'listening')))
     const { transport, logger } = start({ cluster: cluster.startupNodes, sharded: true, history: true })
     try {
-      const viewer = await SseClient.open(`http://127.0.0.1:${(server.address() as AddressInfo).port}/?job=${job ?? ''}`)
-      expect(viewer.status).toBe(200)
-      // The CLI has subscribed once a line logged now reaches it.
+      const [viewer, live] = await Promise.all(servers.map(async (server) => await SseClient.open(`http://127.0.0.1:${(server.address() as AddressInfo).port}/?job=${job ?? ''}`)))
+      if (viewer === undefined || live === undefined) throw new Error('two viewers expected')
+      expect([viewer.status, live.status]).toEqual([200, 200])
+      // The CLI and the live view have subscribed once a line logged now reaches them.
       await waitFor(async () => {
         if (exited !== undefined) throw new Error(`redis-log-tail exited ${String(exited)}: ${complaints}`)
         logger.child({ userId: job }).info({ n: 'probe' }, 'probe')
         await new Promise((resolve) => setTimeout(resolve, 50))
-        return printed.includes('probe')
-      }, 'redis-log-tail to print a line', 15_000)
+        return printed.includes('probe') && live.events.length > 0
+      }, 'redis-log-tail and the live view to show a line', 15_000)
       for (let n = 0; n < 20; n++) logger.child({ userId: job }).info({ n }, 'watched')
       await waitFor(() => printed.includes('"n":19'), 'the 20 lines in redis-log-tail')
-      await waitFor(() => viewer.events.some((e) => e.data.includes('"n":19')), 'the 20 lines in the browser')
-      const shown = viewer.events.map((e) => JSON.parse(e.data) as { n: number | string }).filter((l) => l.n !== 'probe')
-      expect(shown.map((l) => l.n)).toEqual(Array.from({ length: 20 }, (_, n) => n))
-      expect(viewer.events.every((e) => e.id !== undefined)).toBe(true)
-      viewer.close()
+      for (const [browser, withIds] of [[viewer, true], [live, false]] as const) {
+        await waitFor(() => browser.events.some((e) => e.data.includes('"n":19')), 'the 20 lines in the browser')
+        const shown = browser.events.map((e) => JSON.parse(e.data) as { n: number | string }).filter((l) => l.n !== 'probe')
+        expect(shown.map((l) => l.n)).toEqual(Array.from({ length: 20 }, (_, n) => n))
+        expect(browser.events.every((e) => (e.id !== undefined) === withIds)).toBe(true)
+        browser.close()
+      }
     } finally {
       tail.kill('SIGINT')
       await closeTransport(transport)
-      await handler.close()
-      server.closeAllConnections()
-      server.close()
+      for (const handler of handlers) await handler.close()
+      for (const server of servers) {
+        server.closeAllConnections()
+        server.close()
+      }
     }
     expect(await exit).toBe(0)
   }, 40_000)

@@ -106,6 +106,24 @@ describe('createLogStreamHandler: viewers share its Redis connections', () => {
     now.close()
   })
 
+  it('skips a history entry the transport did not write, and ends the viewers of a stream that is replaced by another type', async () => {
+    const { base, handler } = await serve({ replay: 0 })
+    const viewers = [await SseClient.open(`${base}/?job=odd`), await SseClient.open(`${base}/?job=odd`)]
+    await waitFor(() => handler.connections === 2, 'two viewers')
+    await admin.xadd('stream:logs:odd', '*', 'written-by', 'someone else')
+    logger.child({ userId: 'odd' }).info('line 0')
+    for (const viewer of viewers) {
+      await viewer.waitFor(1)
+      expect(viewer.msgs).toEqual(['line 0'])
+    }
+    // Not a stream any more: reading it is refused, which is final. The browsers' streams end; they will retry.
+    await admin.del('stream:logs:odd')
+    await admin.set('stream:logs:odd', 'a string')
+    await waitFor(() => viewers.every((viewer) => viewer.ended), 'the viewers\' streams ended', 15_000)
+    await waitFor(() => handler.redisConnections === 0, 'the connections released')
+    await admin.del('stream:logs:odd')
+  })
+
   it('with history off, holds every channel on one connection and subscribes each channel while it has viewers', async () => {
     const { base, handler } = await serve({ history: false })
     const viewers = await Promise.all(['a', 'a', 'b', 'b', 'c', 'c'].map(async (job) => ({ job, client: await SseClient.open(`${base}/?job=hub-${job}`) })))
