@@ -66,7 +66,6 @@ class SharedConnection {
     })
     this.client.connect().catch(() => {})
   }
-
 }
 
 /** Reads one history stream with a blocking XREAD and hands what it reads to the viewers of that stream. */
