@@ -14,8 +14,8 @@
  */
 import { asError, createClient, isRefusal, targetOf, untilReady, type Client, type ClientPolicy } from './connect'
 import { Readiness, type LogMessage } from './line-queue'
-import { HISTORY_FIELD, type ResolvedReaderOptions, type ResolvedSubscribeOptions } from './options'
-import { QueuedSubscription, READ_COUNT, entryMessage, readAfter, type LogSubscription, type StreamEntry } from './subscribe'
+import type { ResolvedReaderOptions, ResolvedSubscribeOptions } from './options'
+import { QueuedSubscription, READ_COUNT, readAfter, type LogSubscription, type StreamEntry } from './subscribe'
 import { debug, secretsOf } from './warn'
 
 /** The two numbers of a stream entry id (`<ms>-<seq>`, as Redis makes them and HISTORY_ID checks them). */
@@ -281,9 +281,9 @@ class HubView extends QueuedSubscription {
     return connection
   }
 
-  /** A message of this viewer's channel. */
+  /** A message of this viewer's channel (ignored once closed: the queue has ended). */
   push (message: LogMessage): void {
-    if (!this.closed) this.queue.push(message)
+    this.queue.push(message)
   }
 
   /**
@@ -332,9 +332,7 @@ class HubView extends QueuedSubscription {
 
   #pushEntry (id: string, fields: string[]): void {
     this.last = id
-    const message = entryMessage(id, fields, this.channel)
-    if (message !== undefined) this.push(message)
-    else debug(this.secrets, 'skipped entry %s of %s: it has no `%s` field', id, this.#options.key, HISTORY_FIELD)
+    this.pushEntry(this.#options.key, id, fields)
   }
 
   /** Redis cannot be reached at first, or refused: the viewer ends with an error (masked). */

@@ -39,7 +39,7 @@ export interface LogSubscription extends AsyncIterable<LogMessage> {
 /** Lines read per XREAD; also how far ahead of its reader a stream subscription reads. */
 export const READ_COUNT = 1000
 /** How long one XREAD waits for a new entry before asking again (it returns at once when there is one). */
-export const BLOCK_MS = 5000
+const BLOCK_MS = 5000
 
 /** Follows a job's channel, or the global one. Throws a `TypeError` naming the option when an option is invalid. */
 export function subscribe (options: SubscribeOptions = {}): LogSubscription {
@@ -93,6 +93,17 @@ export abstract class QueuedSubscription implements LogSubscription {
     return true
   }
 
+  /** Queues a history entry of `key`; one without the transport's field (written by something else) is skipped. */
+  protected pushEntry (key: string, id: string, fields: readonly string[]): void {
+    for (let i = 0; i < fields.length; i += 2) {
+      if (fields[i] === HISTORY_FIELD) {
+        this.queue.push({ line: fields[i + 1] ?? '', channel: this.channel, id })
+        return
+      }
+    }
+    debug(this.secrets, 'skipped entry %s of %s: it has no `%s` field', id, key, HISTORY_FIELD)
+  }
+
   abstract close (): Promise<void>
 
   [Symbol.asyncIterator] (): AsyncIterator<LogMessage> {
@@ -143,7 +154,7 @@ class Subscription extends QueuedSubscription {
       // The newest `history` entries, oldest first; with none asked, only where the stream ends now.
       const newest = await this.#redis.xrevrange(key, '+', '-', 'COUNT', Math.max(history, 1))
       last = newest[0]?.[0] ?? '0-0'
-      if (history > 0) for (const [id, fields] of newest.reverse()) this.#pushEntry(id, fields)
+      if (history > 0) for (const [id, fields] of newest.reverse()) this.pushEntry(key, id, fields)
     }
     this.readiness.resolve()
     await this.#follow(last)
@@ -159,16 +170,10 @@ class Subscription extends QueuedSubscription {
         continue
       }
       for (const [id, fields] of await readAfter(this.#redis, key, last, this.secrets)) {
-        this.#pushEntry(id, fields)
+        this.pushEntry(key, id, fields)
         last = id
       }
     }
-  }
-
-  #pushEntry (id: string, fields: string[]): void {
-    const message = entryMessage(id, fields, this.channel)
-    if (message !== undefined) this.queue.push(message)
-    else debug(this.secrets, 'skipped entry %s of %s: it has no `%s` field', id, this.#options.key, HISTORY_FIELD)
   }
 
   #onError (error: Error): void {
@@ -209,12 +214,4 @@ export async function readAfter (client: Client, key: string, last: string, secr
     return []
   }
   return reply?.[0]?.[1] ?? []
-}
-
-/** A history entry as a message; undefined for one without the transport's field (written by something else). */
-export function entryMessage (id: string, fields: readonly string[], channel: string): LogMessage | undefined {
-  for (let i = 0; i < fields.length; i += 2) {
-    if (fields[i] === HISTORY_FIELD) return { line: fields[i + 1] ?? '', channel, id }
-  }
-  return undefined
 }
