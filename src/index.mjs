@@ -3,7 +3,7 @@ import cjs from './index.js'
 
 export const {
   userIdContext, withUserId, getUserContext, jobIdFactory, userIdMixin, createUserIdMixin,
-  GLOBAL_LOG_CHANNEL, resolveOptions, closeTransport, flushOnSignals, subscribe,
+  GLOBAL_LOG_CHANNEL, resolveOptions, isUsableJobId, closeTransport, flushOnSignals, subscribe,
   createLogStreamHandler
 } = cjs
 export default cjs.default

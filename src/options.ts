@@ -6,12 +6,10 @@
  */
 import type { IncomingMessage } from 'node:http'
 import type { RedisOptions } from 'ioredis'
+import { DEFAULT_CHANNEL_NAMES, JOB_ID_RULE, jobChannel } from './job-id'
 
 /** The channel every line is published to, unless `globalChannel` says otherwise. */
-export const GLOBAL_LOG_CHANNEL = 'logs:global'
-
-/** A line whose `userId` is longer than this goes to the global channel only. */
-export const MAX_USER_ID_LENGTH = 256
+export const GLOBAL_LOG_CHANNEL = DEFAULT_CHANNEL_NAMES.globalChannel as string
 
 /** thread-stream waits at most 10 s for the worker at exit; the close deadline must stay safely under it. */
 export const MAX_CLOSE_TIMEOUT = 9000
@@ -326,7 +324,7 @@ export function resolveOptions (input: RedisLogTransportOptions = {}, env: NodeJ
   const redis = input.redis === undefined ? {} : input.redis
   if (typeof redis !== 'object' || redis === null || Array.isArray(redis)) fail('redis', 'an object of ioredis options', redis)
 
-  const channelPrefix = channelName('channelPrefix', input.channelPrefix, 'logs')
+  const channelPrefix = channelName('channelPrefix', input.channelPrefix, DEFAULT_CHANNEL_NAMES.channelPrefix)
   const globalChannel = input.globalChannel === false
     ? false
     : channelName('globalChannel', input.globalChannel, GLOBAL_LOG_CHANNEL, ' or `false`')
@@ -359,11 +357,6 @@ export function resolveOptions (input: RedisLogTransportOptions = {}, env: NodeJ
     cluster,
     sharded
   }
-}
-
-/** True when `id` can name a job channel: a non-empty string of at most 256 characters, no whitespace or controls. */
-export function isUsableJobId (id: unknown): id is string {
-  return typeof id === 'string' && id !== '' && id.length <= MAX_USER_ID_LENGTH && !/[\s\p{Cc}]/u.test(id)
 }
 
 /** Where the reading side (subscribe API, SSE handler, CLI) finds the lines: the names the transport publishes to. */
@@ -508,9 +501,8 @@ export function resolveSubscribeOptions (input: SubscribeOptions = {}, env: Node
   knownKeys('subscribe', input, SUBSCRIBE_KEYS)
   const reader = resolveReaderOptions(input, env)
   const { job, after } = input
-  if (job !== undefined && !isUsableJobId(job)) {
-    fail('job', `a non-empty string of at most ${MAX_USER_ID_LENGTH} characters without whitespace or control characters`, job)
-  }
+  const jobsChannel = job === undefined ? undefined : jobChannel(job, reader)
+  if (job !== undefined && jobsChannel === undefined) fail('job', JOB_ID_RULE, job)
   if (after !== undefined && (typeof after !== 'string' || !HISTORY_ID.test(after))) {
     fail('after', 'a history entry id such as `1700000000000-0`', after)
   }
@@ -520,7 +512,7 @@ export function resolveSubscribeOptions (input: SubscribeOptions = {}, env: Node
   if (source === 'pubsub' && (history > 0 || after !== undefined)) {
     throw new TypeError("redis-log-transport: `history` and `after` read the history stream; they cannot be used with source 'pubsub'")
   }
-  const channel = job === undefined ? reader.globalChannel : `${reader.channelPrefix}:${job}`
+  const channel = jobsChannel ?? reader.globalChannel
   const keyPrefix = channelName('historyKeyPrefix', input.historyKeyPrefix, DEFAULT_HISTORY.keyPrefix)
   return {
     ...reader,

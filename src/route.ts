@@ -1,7 +1,8 @@
 /**
  * Worker side, pure: decides which channels one serialized pino line goes to. No I/O, no timers.
  */
-import { MAX_USER_ID_LENGTH, type ResolvedOptions } from './options'
+import { isWellFormedJobId, jobChannel } from './job-id'
+import type { ResolvedOptions } from './options'
 import type { InvalidCounts } from './stats'
 
 /** One line waiting to be published, with the channels it still has to reach (job channel first). */
@@ -21,9 +22,6 @@ export type RouteOptions = Pick<ResolvedOptions, 'channelPrefix' | 'globalChanne
 
 /** Routes lines: `(line) => Entry` (or `OVERSIZE`). Never throws, whatever the line holds. */
 export type Router = (line: string) => Entry
-
-// Whitespace or control characters would make a channel name that a viewer cannot type or that hides content.
-const UNSAFE_ID = /[\s\p{Cc}]/u
 
 /** Jobs whose channel list is kept; beyond this many the cache starts over (ids may be unbounded). */
 const MAX_CACHED_JOBS = 10_000
@@ -52,8 +50,7 @@ export function readUserId (line: string, key: string): string | typeof NO_ID | 
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return NOT_JSON_OBJECT
   if (!Object.prototype.hasOwnProperty.call(value, key)) return NO_ID
   const id = (value as Record<string, unknown>)[key]
-  if (typeof id !== 'string' || id === '' || id.length > MAX_USER_ID_LENGTH || UNSAFE_ID.test(id)) return INVALID_ID
-  return id
+  return isWellFormedJobId(id) ? id : INVALID_ID
 }
 
 /** True when the UTF-8 encoding of `line` is longer than `max` bytes, without encoding short lines. */
@@ -71,7 +68,7 @@ function isOversize (line: string, max: number): boolean {
  * `maxLineBytes` gets `OVERSIZE`. Lines routed to the global channel because they were malformed are added to `invalid`.
  */
 export function createRouter (options: RouteOptions, invalid: InvalidCounts = { notJsonObject: 0, userId: 0 }): Router {
-  const { channelPrefix, globalChannel, userIdKey, maxLineBytes } = options
+  const { globalChannel, userIdKey, maxLineBytes } = options
   const globalOnly: readonly string[] = globalChannel === false ? [] : [globalChannel]
   // One channel list per job, shared by its lines: a line waiting in the buffer then holds only its entry.
   const channelsOf = new Map<string, readonly string[]>()
@@ -85,8 +82,8 @@ export function createRouter (options: RouteOptions, invalid: InvalidCounts = { 
     }
     let channels = channelsOf.get(id)
     if (channels === undefined) {
-      const job = `${channelPrefix}:${id}`
-      channels = globalChannel === false ? [job] : job === globalChannel ? NAMES_GLOBAL : [job, globalChannel]
+      const job = jobChannel(id, options)
+      channels = job === undefined ? NAMES_GLOBAL : globalChannel === false ? [job] : [job, globalChannel]
       if (channelsOf.size >= MAX_CACHED_JOBS) channelsOf.clear()
       channelsOf.set(id, channels)
     }

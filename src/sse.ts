@@ -8,10 +8,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ViewerHub } from './hub'
+import { jobChannel } from './job-id'
 import { onceAny } from './once-any'
 import type { LogMessage } from './line-queue'
 import {
-  HISTORY_ID, isUsableJobId, resolveLogStreamHandlerOptions, resolveSubscribeOptions, type LogStreamHandlerOptions,
+  HISTORY_ID, resolveLogStreamHandlerOptions, resolveSubscribeOptions, type LogStreamHandlerOptions,
   type ResolvedLogStreamHandlerOptions
 } from './options'
 import type { LogSubscription } from './subscribe'
@@ -139,13 +140,18 @@ function event (message: LogMessage): string {
   return message.id === undefined ? `${data}\n` : `id: ${message.id}\n${data}\n`
 }
 
-/** The view a request asks for, if it may see it. */
+/**
+ * The view a request asks for, if it may see it. A job id must pass the package's one rule (job-id.ts), whoever
+ * names it: the request (400) or `authorize` (403; an id such as `'global'` would otherwise show every job's lines).
+ */
 async function choose (options: ResolvedLogStreamHandlerOptions, req: IncomingMessage): Promise<View> {
   const asked = new URL(req.url ?? '/', 'http://localhost').searchParams.get('job') ?? undefined
-  if (asked !== undefined && !isUsableJobId(asked)) return { status: 400, message: 'invalid job id' }
+  if (asked !== undefined && jobChannel(asked, options) === undefined) return { status: 400, message: 'invalid job id' }
   const allowed = options.authorize === undefined ? true : await options.authorize(req)
   if (allowed === true) return { job: asked }
-  if (typeof allowed === 'string' && allowed !== '' && (asked === undefined || asked === allowed)) return { job: allowed }
+  if (typeof allowed === 'string' && jobChannel(allowed, options) !== undefined && (asked === undefined || asked === allowed)) {
+    return { job: allowed }
+  }
   return { status: 403, message: 'forbidden' }
 }
 

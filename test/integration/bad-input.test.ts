@@ -29,7 +29,9 @@ describe('bad input, through the worker', () => {
       '{"userId":"has space","msg":"space"}',
       '{"userId":"tab\\there","msg":"control"}',
       `{"userId":"${'x'.repeat(257)}","msg":"too long"}`,
-      '{"userId":"global","msg":"names the global channel"}'
+      '{"userId":"global","msg":"names the global channel"}',
+      '{"userId":"invoice\\u202efdp.exe","msg":"a right-to-left override"}',
+      '{"userId":"job\\u200b42","msg":"a zero-width space"}'
     ]
     const oversize = `{"userId":"big","msg":"${'€'.repeat(400)}"}` // 1 200 bytes in UTF-8
     const good = '{"userId":"fine","msg":"a good line after them"}'
@@ -37,13 +39,13 @@ describe('bad input, through the worker', () => {
 
     const stats = accounted(await closeTransport(transport) as TransportStats)
     expect(stats).toMatchObject({
-      received: 12,
-      published: 11,
+      received: 14,
+      published: 13,
       dropped: 1,
       droppedByCause: { oversize: 1 },
-      invalid: { notJsonObject: 4, userId: 6 }
+      invalid: { notJsonObject: 4, userId: 8 }
     })
-    expect(await sub.waitFor('logs:global', 11)).toEqual([...notObjects, ...badIds, good])
+    expect(await sub.waitFor('logs:global', 13)).toEqual([...notObjects, ...badIds, good])
     expect(sub.on('logs:fine')).toEqual([good])
     const channels = new Set(sub.messages.map((m) => m.channel))
     expect([...channels].sort()).toEqual(['logs:fine', 'logs:global'])

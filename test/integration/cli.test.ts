@@ -131,7 +131,11 @@ describe('redis-log-tail', () => {
     [['--job', 'a', '--global'], /give either --job ID or --global, not both/],
     [['--history', 'ten'], /--history expects a whole number/],
     [['--jobs', 'a'], /Unknown option '--jobs'/],
-    [['--url', 'http://user:secret-pw@host'], /expected `url` to be a string starting with `redis:\/\/`/]
+    [['--url', 'http://user:secret-pw@host'], /expected `url` to be a string starting with `redis:\/\/`/],
+    // The job id rule of the transport: the id whose channel is the global one, a bidi override, a zero-width space.
+    [['--job', 'global'], /expected `job` to be a non-empty string .* whose channel is not the global channel, got a string of 6 characters/],
+    [['--job', 'invoice\u202Efdp.exe'], /expected `job` to be a non-empty string of at most 256 characters/],
+    [['--job', 'job\u200B42'], /expected `job` to be a non-empty string of at most 256 characters/]
   ])('exits 2 with one line on a usage error (%j)', async (args, message) => {
     const tail = Tail.start(args)
     expect(await tail.exit()).toBe(2)

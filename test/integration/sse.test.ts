@@ -101,6 +101,21 @@ describe('createLogStreamHandler', () => {
     expect(post.status).toBe(405)
   })
 
+  it('holds every job id to the transport\'s rule: 400 when the request names a bad one, 403 when authorize does', async () => {
+    // authorize returns whatever the X-Job header says: a stand-in for a session that holds a user-chosen id.
+    const { base } = await serve({ authorize: async (req) => await Promise.resolve(decodeURIComponent(String(req.headers['x-job']))) })
+    const status = async (path: string, job = 'fine-job'): Promise<number> => {
+      const response = await fetch(`${base}${path}`, { headers: { 'X-Job': encodeURIComponent(job) } })
+      await response.body?.cancel()
+      return response.status
+    }
+    // `global` would follow the global channel, which carries every job's lines.
+    const bad = ['global', 'invoice\u202Efdp.exe', 'job\u200B42', 'a b']
+    for (const job of bad) expect(await status(`/?job=${encodeURIComponent(job)}`)).toBe(400)
+    for (const job of [...bad, '']) expect(await status('/', job)).toBe(403)
+    expect(await status('/')).toBe(200)
+  })
+
   it('answers 500, without details, when authorize throws', async () => {
     const { base } = await serve({ authorize: () => { throw new Error('session store down: secret-detail') } })
     const response = await fetch(`${base}/?job=x`)

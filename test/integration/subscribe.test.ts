@@ -198,8 +198,21 @@ describe('subscribe', () => {
 
   it('rejects bad options with a TypeError naming them', () => {
     expect(() => subscribe({ job: 'a b' })).toThrow(/expected `job` to be a non-empty string/)
+    expect(() => subscribe({ jobs: 'x' } as never)).toThrow(/unknown subscribe option `jobs`/)
     expect(() => subscribe({ after: 'yesterday' })).toThrow(/expected `after` to be a history entry id/)
     expect(() => subscribe({ source: 'pubsub', history: 3 })).toThrow(/cannot be used with source 'pubsub'/)
-    expect(() => subscribe({ jobs: 'x' } as never)).toThrow(/unknown subscribe option `jobs`/)
+  })
+
+  it('refuses a job id the transport would refuse: never another channel than the job\'s, nor the global one', () => {
+    const rule = /expected `job` to be a non-empty string of at most 256 characters without whitespace, control or format characters, whose channel is not the global channel, got a string of \d+ characters/
+    for (const job of ['global', 'invoice\u202Efdp.exe', 'job\u200B42', '\uFEFFjob', 'a\uD800']) {
+      expect(() => subscribe({ url: server.url, job })).toThrow(TypeError)
+      expect(() => subscribe({ url: server.url, job })).toThrow(rule)
+    }
+    // The same rule, with the names of a transport configured otherwise.
+    expect(() => subscribe({ url: server.url, job: 'all', channelPrefix: 'jobs', globalChannel: 'jobs:all' })).toThrow(rule)
+    const other = subscribe({ url: server.url, job: 'global', channelPrefix: 'jobs', globalChannel: 'jobs:all' })
+    expect(other.channel).toBe('jobs:global')
+    void other.close()
   })
 })

@@ -67,7 +67,10 @@ describe('route', () => {
     ['an id with a control character', '{"userId":"a\\u0000b"}'],
     ['an id with a newline', '{"userId":"a\\nb"}'],
     ['an id too long', `{"userId":"${'x'.repeat(257)}"}`],
-    ['an id naming the global channel', '{"userId":"global"}']
+    ['an id naming the global channel', '{"userId":"global"}'],
+    ['an id with a right-to-left override', '{"userId":"a\\u202eb"}'],
+    ['an id with a zero-width space', '{"userId":"job\\u200b42"}'],
+    ['an id with a lone surrogate', '{"userId":"a\\ud800"}']
   ])('sends a line with %s to the global channel only, once, and counts it', (_what, line) => {
     expect(route(line)).toEqual({ line, channels: ['logs:global'] })
     expect(invalid).toEqual({ notJsonObject: 0, userId: 1 })
