@@ -12,7 +12,8 @@ export type Client = Redis | Cluster
 
 /** Where to connect, as the resolved options say. */
 export interface ConnectOptions {
-  url: string
+  /** What the URL says (see redis-url.ts), as ioredis options; `redis` wins over them. */
+  fromUrl: RedisOptions
   /** ioredis options; with `cluster`, ioredis cluster options. */
   redis: RedisOptions | ClusterOptions
   cluster: ClusterNode[] | false
@@ -29,10 +30,6 @@ export interface ClientPolicy {
   shardedSubscribers?: boolean
 }
 
-// ioredis merges its arguments with the first one winning; passing the options object before the URL lets the
-// user's `redis` options take precedence over what the URL says. The typed overloads do not offer that order.
-const RedisClient = Redis as unknown as new (options: RedisOptions, url: string) => Redis
-
 const described = new WeakMap<Client, string>()
 
 /**
@@ -47,16 +44,17 @@ export function backoff (maxDelay: number): (attempt: number) => number {
 export function createClient (options: ConnectOptions, policy: ClientPolicy): Client {
   const retryStrategy = backoff(options.maxReconnectDelay)
   if (options.cluster === false) {
-    return new RedisClient({
+    return new Redis({
       // ioredis arms this timer even for a socket that never connected; 2 s (its default) would hold the event loop
       // that long after close.
       disconnectTimeout: 500,
       retryStrategy,
-      ...options.redis as RedisOptions,
+      ...options.fromUrl,
+      ...definedOnly(options.redis as RedisOptions),
       lazyConnect: true,
       enableOfflineQueue: policy.offlineQueue,
       autoResendUnfulfilledCommands: policy.resend
-    }, options.url)
+    })
   }
   const user = options.redis as ClusterOptions
   const cluster = new Cluster(options.cluster, {
@@ -73,6 +71,11 @@ export function createClient (options: ConnectOptions, policy: ClientPolicy): Cl
   })
   described.set(cluster, `Redis Cluster (${options.cluster.map((n) => `${n.host}:${n.port}`).join(', ')})`)
   return cluster
+}
+
+/** The user's options without the keys set to `undefined`, which would otherwise hide what the URL says. */
+function definedOnly (options: RedisOptions): RedisOptions {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined))
 }
 
 /** Where a connection goes, for messages: host and port, Sentinel group or cluster nodes, never credentials. */

@@ -37,7 +37,7 @@ const DROPPED_EVENT_STEP = 100
 /** While lines keep being lost, one notice of the loss a second at most. */
 const NOTICE_INTERVAL_MS = 1000
 
-type DeliveryOptions = Pick<ResolvedOptions, 'url' | 'redis' | 'maxBatchLines' | 'maxBufferedLines' |
+type DeliveryOptions = Pick<ResolvedOptions, 'fromUrl' | 'redis' | 'maxBatchLines' | 'maxBufferedLines' |
 'maxBufferedBytes' | 'dropPolicy' | 'closeTimeout' | 'statsInterval' | 'maxReconnectDelay' | 'globalChannel' |
 'maxLineBytes' | 'batchScript' | 'history' | 'cluster' | 'sharded'>
 
@@ -79,7 +79,7 @@ export class Delivery {
   constructor (options: DeliveryOptions, emit: EmitEvent = () => {}) {
     this.#options = options
     this.#emit = emit
-    this.#secrets = secretsOf(options.url, options.redis)
+    this.#secrets = secretsOf(options.fromUrl, options.redis)
     this.#queue = new LineQueue({
       maxLines: options.maxBufferedLines,
       maxBytes: options.maxBufferedBytes,

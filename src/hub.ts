@@ -131,7 +131,7 @@ export class ViewerHub {
 
   constructor (options: ResolvedReaderOptions) {
     this.#options = options
-    this.#secrets = secretsOf(options.url, options.redis)
+    this.#secrets = secretsOf(options.fromUrl, options.redis)
   }
 
   /** Starts a viewer: history from `options.key` when `options.source` is 'stream', else the channel. */

@@ -7,6 +7,8 @@
 import type { IncomingMessage } from 'node:http'
 import type { RedisOptions } from 'ioredis'
 import { DEFAULT_CHANNEL_NAMES, JOB_ID_RULE, jobChannel } from './job-id'
+import { fail } from './option-error'
+import { redisOptionsFromUrl } from './redis-url'
 
 /** The channel every line is published to, unless `globalChannel` says otherwise. */
 export const GLOBAL_LOG_CHANNEL = DEFAULT_CHANNEL_NAMES.globalChannel as string
@@ -184,6 +186,8 @@ export interface ClusterNode { host: string, port: number }
 /** Options with every default applied, as the worker uses them. */
 export interface ResolvedOptions {
   url: string
+  /** What `url` says, parsed once, as ioredis options (`redis` wins over them); empty with `cluster`. */
+  fromUrl: RedisOptions
   redis: RedisOptions
   channelPrefix: string
   globalChannel: string | false
@@ -215,19 +219,6 @@ const HISTORY_KEYS: ReadonlySet<string> = new Set<keyof HistoryOptions>(['maxLen
 /** pino and thread-stream add their own keys to a target's options (`$context`, `pinoWillSendConfig`). */
 function isAddedByPino (key: string): boolean {
   return key.startsWith('$') || key === 'pinoWillSendConfig'
-}
-
-/** Shows a rejected value without ever echoing a string that might be a secret. */
-function describe (value: unknown): string {
-  if (value === null) return '`null`'
-  if (typeof value === 'string') return `a string of ${value.length} characters`
-  if (typeof value === 'number' || typeof value === 'boolean') return `\`${String(value)}\` (${typeof value})`
-  if (Array.isArray(value)) return 'an array'
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
-}
-
-function fail (name: string, expected: string, value: unknown): never {
-  throw new TypeError(`redis-log-transport: expected \`${name}\` to be ${expected}, got ${describe(value)}`)
 }
 
 function integer (name: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -316,10 +307,9 @@ export function resolveOptions (input: RedisLogTransportOptions = {}, env: NodeJ
   const sharded = input.sharded ?? false
   if (typeof sharded !== 'boolean') fail('sharded', 'a boolean', sharded)
   // With a cluster the URL is not used; REDIS_URL is not consulted.
-  const url = cluster !== false ? DEFAULT_URL : input.url ?? (env.REDIS_URL !== undefined && env.REDIS_URL !== '' ? env.REDIS_URL : DEFAULT_URL)
-  if (typeof url !== 'string' || !/^rediss?:\/\/./.test(url)) {
-    fail('url', 'a string starting with `redis://` or `rediss://`', url)
-  }
+  const fromEnv = input.url === undefined && env.REDIS_URL !== undefined && env.REDIS_URL !== ''
+  const url = cluster !== false ? DEFAULT_URL : fromEnv ? env.REDIS_URL as string : input.url ?? DEFAULT_URL
+  const fromUrl = cluster !== false ? {} : redisOptionsFromUrl(url, fromEnv ? 'REDIS_URL' : 'url')
 
   const redis = input.redis === undefined ? {} : input.redis
   if (typeof redis !== 'object' || redis === null || Array.isArray(redis)) fail('redis', 'an object of ioredis options', redis)
@@ -340,6 +330,7 @@ export function resolveOptions (input: RedisLogTransportOptions = {}, env: NodeJ
 
   return {
     url,
+    fromUrl,
     redis,
     channelPrefix,
     globalChannel,
@@ -440,6 +431,8 @@ export interface SubscribeOptions extends ReaderOptions {
 /** `ReaderOptions` with every default applied. */
 export interface ResolvedReaderOptions {
   url: string
+  /** What `url` says, as ioredis options; empty with `cluster`. */
+  fromUrl: RedisOptions
   redis: RedisOptions
   channelPrefix: string
   globalChannel: string
@@ -483,6 +476,7 @@ export function resolveReaderOptions (input: ReaderOptions, env: NodeJS.ProcessE
   }, env)
   return {
     url: transport.url,
+    fromUrl: transport.fromUrl,
     redis: transport.redis,
     channelPrefix: transport.channelPrefix,
     globalChannel: channelName('globalChannel', input.globalChannel, GLOBAL_LOG_CHANNEL),

@@ -102,7 +102,7 @@ interface WithPublishBatch {
 }
 
 /** What the publisher is configured with: a subset of the resolved options. */
-export type PublisherOptions = Pick<ResolvedOptions, 'url' | 'redis' | 'maxReconnectDelay' | 'batchScript' | 'history' |
+export type PublisherOptions = Pick<ResolvedOptions, 'fromUrl' | 'redis' | 'maxReconnectDelay' | 'batchScript' | 'history' |
 'globalChannel' | 'cluster' | 'sharded'>
 
 export class Publisher {
@@ -119,7 +119,7 @@ export class Publisher {
     this.#events = events
     // SPUBLISH must run on the shard of its channel, XADD on the node of its key: not from a keyless script there.
     this.#useScript = options.batchScript && !options.sharded && (options.cluster === false || options.history === false)
-    this.#secrets = secretsOf(options.url, options.redis)
+    this.#secrets = secretsOf(options.fromUrl, options.redis)
     // The transport buffers (bounded) and re-sends itself; ioredis must not keep a second, unbounded queue.
     this.#client = createClient(options, { offlineQueue: false, resend: false })
     this.#client.defineCommand('publishBatch', { numberOfKeys: 0, lua: PUBLISH_BATCH_LUA })

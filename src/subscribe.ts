@@ -120,7 +120,7 @@ class Subscription extends QueuedSubscription {
   #everReady = false
 
   constructor (options: ResolvedSubscribeOptions) {
-    super(options.channel, options.maxQueued, secretsOf(options.url, options.redis), () => {
+    super(options.channel, options.maxQueued, secretsOf(options.fromUrl, options.redis), () => {
       const drained = this.#drained
       this.#drained = undefined
       drained?.()

@@ -35,28 +35,24 @@ interface SecretOptions {
   redisOptions?: { password?: unknown, username?: unknown }
 }
 
-/** Collects the secrets of a configuration: password and username of the URL and of the ioredis options. */
-export function secretsOf (url: string, redis: SecretOptions): string[] {
+/**
+ * Collects the secrets of a configuration: password and username of the URL (`fromUrl`, as parsed by redis-url.ts)
+ * and of the ioredis options, each also as percent-encoding would write it.
+ */
+export function secretsOf (fromUrl: SecretOptions, redis: SecretOptions): string[] {
   const secrets: string[] = []
   const add = (value: unknown): void => {
     if (typeof value === 'string' && value !== '') secrets.push(value, encodeURIComponent(value))
   }
-  try {
-    const parsed = new URL(url)
-    for (const raw of [parsed.password, parsed.username]) {
-      add(decodeURIComponent(raw))
-      if (raw !== '') secrets.push(raw) // as written in the URL, which may encode differently
-    }
-  } catch {
-    // An unparsable URL was rejected by the options already; nothing to collect.
+  for (const options of [fromUrl, redis]) {
+    add(options.password)
+    add(options.username)
+    add(options.sentinelPassword)
+    add(options.sentinelUsername)
+    // A cluster's node options.
+    add(options.redisOptions?.password)
+    add(options.redisOptions?.username)
   }
-  add(redis.password)
-  add(redis.username)
-  add(redis.sentinelPassword)
-  add(redis.sentinelUsername)
-  // A cluster's node options.
-  add(redis.redisOptions?.password)
-  add(redis.redisOptions?.username)
   // Longest first, so a secret that contains another is masked whole.
   return [...new Set(secrets)].sort((a, b) => b.length - a.length)
 }

@@ -4,6 +4,7 @@ describe('resolveOptions', () => {
   it('applies documented defaults', () => {
     expect(resolveOptions({}, {})).toEqual({
       url: 'redis://127.0.0.1:6379',
+      fromUrl: { host: '127.0.0.1', port: 6379 },
       redis: {},
       channelPrefix: 'logs',
       globalChannel: GLOBAL_LOG_CHANNEL,

@@ -3,11 +3,12 @@ import fs from 'node:fs'
 import { join } from 'node:path'
 import { ROOT } from '../helpers/paths'
 import { captureStderr } from '../helpers/stderr'
+import { redisOptionsFromUrl } from '../../src/redis-url'
 import { redact, secretsOf, warn } from '../../src/warn'
 
 describe('secrets in messages', () => {
   it('collects URL and option credentials, decoded and encoded, longest first', () => {
-    const secrets = secretsOf('redis://alice:p%40ss%2Fw0rd@host:6379', { password: 'optpass', username: 'bob' })
+    const secrets = secretsOf(redisOptionsFromUrl('redis://alice:p%40ss%2Fw0rd@host:6379'), { password: 'optpass', username: 'bob' })
     expect(secrets).toEqual(expect.arrayContaining(['p@ss/w0rd', 'p%40ss%2Fw0rd', 'alice', 'optpass', 'bob']))
     expect(secrets[0]).toBe('p%40ss%2Fw0rd')
   })
@@ -17,9 +18,9 @@ describe('secrets in messages', () => {
     expect(redact('ab', ['ab'])).toBe('ab') // too short to search for safely
   })
 
-  it('survives a URL it cannot parse', () => {
-    expect(secretsOf('redis://[bad', { sentinelPassword: 'sentinel-secret' })).toEqual(['sentinel-secret'])
-    expect(secretsOf('redis://h', { redisOptions: { password: 'node-secret' }, sentinelUsername: 'watcher' })).toEqual(['node-secret', 'watcher'])
+  it('collects Sentinel and cluster node credentials too', () => {
+    expect(secretsOf({}, { sentinelPassword: 'sentinel-secret' })).toEqual(['sentinel-secret'])
+    expect(secretsOf({ username: 'me' }, { redisOptions: { password: 'node-secret' }, sentinelUsername: 'watcher' })).toEqual(['node-secret', 'watcher', 'me'])
   })
 
   it('writes one masked line to stderr', () => {
