@@ -15,28 +15,9 @@
 import { asError, createClient, isRefusal, targetOf, untilReady, type Client, type ClientPolicy } from './connect'
 import { Readiness, type LogMessage } from './line-queue'
 import type { ResolvedReaderOptions, ResolvedSubscribeOptions } from './options'
-import { QueuedSubscription, READ_COUNT, readAfter, type LogSubscription, type StreamEntry } from './subscribe'
+import { compareIds, nextId } from './stream-id'
+import { QueuedSubscription, READ_COUNT, readAfter, startReading, type LogSubscription, type StreamEntry } from './subscribe'
 import { debug, secretsOf } from './warn'
-
-/** The two numbers of a stream entry id (`<ms>-<seq>`, as Redis makes them and HISTORY_ID checks them). */
-function parts (id: string): [bigint, bigint] {
-  const dash = id.indexOf('-')
-  return [BigInt(id.slice(0, dash)), BigInt(id.slice(dash + 1))]
-}
-
-/** Orders two stream entry ids. */
-export function compareIds (a: string, b: string): number {
-  const [aMs, aSeq] = parts(a)
-  const [bMs, bSeq] = parts(b)
-  const difference = aMs !== bMs ? aMs - bMs : aSeq - bSeq
-  return difference < 0n ? -1 : difference > 0n ? 1 : 0
-}
-
-/** The smallest id after `id`: an exclusive start for XRANGE that servers before Redis 6.2 understand too. */
-export function nextId (id: string): string {
-  const [ms, seq] = parts(id)
-  return seq === 0xffffffffffffffffn ? `${ms + 1n}-0` : `${ms}-${seq + 1n}`
-}
 
 /** A connection opened for its first user and closed after its last. */
 class SharedConnection {
@@ -261,14 +242,10 @@ class HubView extends QueuedSubscription {
     const reader = this.#use(this.#hub.reader())
     this.#reader = reader
     await reader.ready
-    if (after !== undefined) {
-      this.last = after
-    } else {
-      // The newest `history` entries, oldest first; with none asked, only where the stream ends now.
-      const newest = await reader.client.xrevrange(key, '+', '-', 'COUNT', Math.max(history, 1)) as StreamEntry[]
-      this.last = newest[0]?.[0] ?? '0-0'
-      if (history > 0) for (const [id, fields] of newest.reverse()) this.#pushEntry(id, fields)
-    }
+    if (this.closed) return
+    const { last, replay } = await startReading(reader.client, key, after, history)
+    this.last = last
+    for (const [id, fields] of replay) this.#pushEntry(id, fields)
     if (this.closed) return
     this.#follower = this.#hub.follow(this, key)
     await this.#follower.started
@@ -337,8 +314,11 @@ class HubView extends QueuedSubscription {
 
   /** Redis cannot be reached at first, or refused: the viewer ends with an error (masked). */
   fail (error: Error): void {
-    // Before close() empties it, the list holds the connection the viewer was opened with.
-    if (!this.closed) this.endWith(targetOf((this.#connections[0] as SharedConnection).client), error)
+    if (this.closed) return
+    // Before close() empties it, the list holds the connection the viewer was opened with, unless making that
+    // connection is what failed (ioredis refusing an option).
+    const connection = this.#connections[0]
+    this.endWith(connection === undefined ? 'Redis' : targetOf(connection.client), error)
   }
 
   async close (): Promise<void> {

@@ -9,6 +9,7 @@ import type { RedisOptions } from 'ioredis'
 import { DEFAULT_CHANNEL_NAMES, JOB_ID_RULE, jobChannel } from './job-id'
 import { fail } from './option-error'
 import { redisOptionsFromUrl } from './redis-url'
+import { HISTORY_ID } from './stream-id'
 
 /** The channel every line is published to, unless `globalChannel` says otherwise. */
 export const GLOBAL_LOG_CHANNEL = DEFAULT_CHANNEL_NAMES.globalChannel as string
@@ -454,9 +455,6 @@ export interface ResolvedSubscribeOptions extends ResolvedReaderOptions {
 
 const READER_KEYS = ['url', 'redis', 'channelPrefix', 'globalChannel', 'maxReconnectDelay', 'cluster', 'sharded']
 const SUBSCRIBE_KEYS: ReadonlySet<string> = new Set([...READER_KEYS, 'job', 'history', 'after', 'source', 'historyKeyPrefix', 'maxQueued'])
-
-/** A history entry id as Redis makes them: milliseconds, a dash, a sequence number. */
-export const HISTORY_ID = /^\d{1,20}-\d{1,20}$/
 
 function knownKeys (what: string, input: object, known: ReadonlySet<string>): void {
   for (const key of Object.keys(input)) {

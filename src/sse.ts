@@ -5,6 +5,10 @@
  * With history on, each event's `id:` is the line's history entry id: a new viewer gets the recent lines first, and a
  * browser that reconnects sends `Last-Event-ID` and gets exactly the lines after it, then live ones. Viewers share
  * the handler's Redis connections (see hub.ts); a viewer's share is released as soon as it leaves.
+ *
+ * A browser may hang up at any moment, and `authorize` is usually asynchronous: the handler watches for it from the
+ * first line (see Browser), checks after every wait that it is still there, and never writes to a response whose
+ * client has gone. No failure escapes the handler: it becomes a 5xx for that request, reported once on stderr.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ViewerHub } from './hub'
@@ -12,10 +16,11 @@ import { jobChannel } from './job-id'
 import { onceAny } from './once-any'
 import type { LogMessage } from './line-queue'
 import {
-  HISTORY_ID, resolveLogStreamHandlerOptions, resolveSubscribeOptions, type LogStreamHandlerOptions,
-  type ResolvedLogStreamHandlerOptions
+  resolveLogStreamHandlerOptions, resolveSubscribeOptions, type LogStreamHandlerOptions, type ResolvedLogStreamHandlerOptions
 } from './options'
+import { HISTORY_ID } from './stream-id'
 import type { LogSubscription } from './subscribe'
+import { secretsOf, warn } from './warn'
 
 /** The handler: call it with a request and its response. */
 export interface LogStreamHandler {
@@ -31,74 +36,119 @@ export interface LogStreamHandler {
 /** What a request asked for and may see. */
 type View = { job: string | undefined } | { status: number, message: string }
 
+/** The browser at the other end of one request: whether it is still there, and what to release when it leaves. */
+class Browser {
+  #gone: boolean
+  readonly #onGone: Array<() => void> = []
+
+  constructor (readonly res: ServerResponse) {
+    // The response's 'close' before it has ended means the connection went away. Watched from the start: a browser
+    // may leave while authorize() runs, before anything was opened for it.
+    this.#gone = res.destroyed
+    res.once('close', () => { this.leave() })
+  }
+
+  /** True once the browser has gone (or the handler ended the stream): nothing may be written any more. */
+  get gone (): boolean {
+    return this.#gone || this.res.destroyed
+  }
+
+  /** Runs `release` when the browser leaves, at once if it has left already. */
+  onGone (release: () => void): void {
+    if (this.gone) release()
+    else this.#onGone.push(release)
+  }
+
+  leave (): void {
+    this.#gone = true
+    for (const release of this.#onGone.splice(0)) release()
+  }
+}
+
+/** Says each kind of trouble once on stderr (masked), and again only after the handler has served a viewer since. */
+class Troubles {
+  readonly #said = new Set<string>()
+  constructor (readonly secrets: readonly string[]) {}
+
+  say (kind: 'redis' | 'authorize' | 'internal', message: string): void {
+    if (this.#said.has(kind)) return
+    this.#said.add(kind)
+    warn(`the log stream handler ${message}`, this.secrets)
+  }
+
+  served (): void {
+    this.#said.clear()
+  }
+}
+
 /** Creates the SSE handler. Throws a `TypeError` naming the option when an option is invalid. */
 export function createLogStreamHandler (options: LogStreamHandlerOptions = {}): LogStreamHandler {
   const resolved = resolveLogStreamHandlerOptions(options)
-  const open = new Set<() => void>()
+  const open = new Set<Browser>()
   const hub = new ViewerHub(resolved)
+  const troubles = new Troubles(secretsOf(resolved.fromUrl, resolved.redis))
   const handler = function logStreamHandler (req: IncomingMessage, res: ServerResponse): void {
-    serve(resolved, hub, req, res, open).catch(() => {
-      if (!res.headersSent) reply(res, 500, 'internal error')
-      else res.end()
+    const browser = new Browser(res)
+    serve(resolved, hub, troubles, req, browser, open).catch((error: unknown) => {
+      troubles.say('internal', `failed (${firstLine(error)}); answering 500`)
+      if (!res.headersSent) reply(browser, 500, 'internal error')
+      else end(browser)
     })
   } as LogStreamHandler
   Object.defineProperty(handler, 'connections', { get: () => open.size })
   Object.defineProperty(handler, 'redisConnections', { get: () => hub.connections })
   handler.close = async () => {
-    for (const end of [...open]) end()
+    for (const browser of [...open]) end(browser)
   }
   return handler
 }
 
-async function serve (options: ResolvedLogStreamHandlerOptions, hub: ViewerHub, req: IncomingMessage, res: ServerResponse, open: Set<() => void>): Promise<void> {
+async function serve (options: ResolvedLogStreamHandlerOptions, hub: ViewerHub, troubles: Troubles, req: IncomingMessage,
+  browser: Browser, open: Set<Browser>): Promise<void> {
+  const { res } = browser
+  if (browser.gone) return
   if (req.method !== 'GET') {
     res.setHeader('Allow', 'GET')
-    reply(res, 405, 'method not allowed')
+    reply(browser, 405, 'method not allowed')
     return
   }
-  const view = await choose(options, req)
+  let query: URLSearchParams
+  try {
+    query = new URL(req.url ?? '/', 'http://localhost').searchParams
+  } catch {
+    reply(browser, 400, 'bad request')
+    return
+  }
+  let view: View
+  try {
+    view = await choose(options, req, query)
+  } catch (error) {
+    troubles.say('authorize', `answers 500: authorize() threw (${firstLine(error)})`)
+    reply(browser, 500, 'internal error')
+    return
+  }
+  if (browser.gone) return
   if ('status' in view) {
-    reply(res, view.status, view.message)
+    reply(browser, view.status, view.message)
     return
   }
-  const lastEventId = resumeFrom(req)
-  const { history } = options
-  const subscription = hub.open(resolveSubscribeOptions({
-    ...(options.cluster === false ? { url: options.url } : { cluster: options.cluster }),
-    redis: options.redis,
-    channelPrefix: options.channelPrefix,
-    globalChannel: options.globalChannel,
-    maxReconnectDelay: options.maxReconnectDelay,
-    sharded: options.sharded,
-    job: view.job,
-    ...(history === false
-      ? { source: 'pubsub' as const }
-      : { source: 'stream' as const, historyKeyPrefix: history.keyPrefix, history: lastEventId === undefined ? options.replay : 0, after: lastEventId })
-  }))
-  let gone = false
-  let keepAlive: NodeJS.Timeout | undefined
-  const leave = (): void => {
-    if (gone) return
-    gone = true
-    open.delete(end)
-    clearInterval(keepAlive)
+  const subscription = hub.open(viewerOptions(options, view.job, resumeFrom(req, query)))
+  open.add(browser)
+  browser.onGone(() => {
+    open.delete(browser)
     void subscription.close()
-  }
-  const end = (): void => {
-    leave()
-    res.end()
-  }
-  open.add(end)
-  req.on('close', leave)
-  res.on('close', leave)
+  })
   try {
     await subscription.ready
-  } catch {
-    leave()
-    if (!res.headersSent) reply(res, 503, 'the log stream is not available now')
+  } catch (error) {
+    if (browser.gone) return // closed because the browser left: nothing to report
+    troubles.say('redis', `answers 503: ${firstLine(error)}`)
+    reply(browser, 503, 'the log stream is not available now')
+    browser.leave()
     return
   }
-  if (gone) return
+  if (browser.gone) return
+  troubles.served()
   res.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-cache, no-transform',
@@ -107,30 +157,53 @@ async function serve (options: ResolvedLogStreamHandlerOptions, hub: ViewerHub, 
     ...(req.httpVersionMajor === 1 ? { Connection: 'keep-alive' } : {})
   })
   res.write(`retry: ${options.retry}\n\n`)
-  keepAlive = setInterval(() => { res.write(': keepalive\n\n') }, options.keepAlive)
-  await pump(subscription, res)
-  end()
+  const keepAlive = setInterval(() => { if (!browser.gone) res.write(': keepalive\n\n') }, options.keepAlive)
+  browser.onGone(() => { clearInterval(keepAlive) })
+  try {
+    await pump(subscription, browser)
+  } catch (error) {
+    // The subscription failed for good (the server refused to read): end the stream; the browser will retry.
+    troubles.say('redis', `ended a stream: ${firstLine(error)}`)
+  }
+  end(browser)
 }
 
-/** Writes each line as an event, pausing while the connection to the browser is full. */
-async function pump (subscription: LogSubscription, res: ServerResponse): Promise<void> {
+/** What the viewer of `job` reads: the channel, or the history stream from `lastEventId` (or the recent lines). */
+function viewerOptions (options: ResolvedLogStreamHandlerOptions, job: string | undefined, lastEventId: string | undefined): ReturnType<typeof resolveSubscribeOptions> {
+  const { history } = options
+  return resolveSubscribeOptions({
+    ...(options.cluster === false ? { url: options.url } : { cluster: options.cluster }),
+    redis: options.redis,
+    channelPrefix: options.channelPrefix,
+    globalChannel: options.globalChannel,
+    maxReconnectDelay: options.maxReconnectDelay,
+    sharded: options.sharded,
+    job,
+    // `replay` is used when there is no Last-Event-ID, or one the stream never issued (see startReading).
+    ...(history === false
+      ? { source: 'pubsub' as const }
+      : { source: 'stream' as const, historyKeyPrefix: history.keyPrefix, history: options.replay, after: lastEventId })
+  })
+}
+
+/** Writes each line as an event, pausing while the connection to the browser is full, until the browser leaves. */
+async function pump (subscription: LogSubscription, browser: Browser): Promise<void> {
+  const { res } = browser
   let corked = false
-  try {
-    for await (const message of subscription) {
-      // Lines that arrive together leave in one chunk.
-      if (!corked) {
-        corked = true
-        res.cork()
-        setImmediate(() => {
-          corked = false
-          res.uncork()
-        })
-      }
-      // Until the browser's connection takes more, or is gone.
-      if (!res.write(event(message)) && !res.destroyed) await onceAny(res, ['drain', 'close'])
+  for await (const message of subscription) {
+    // Lines still queued when the browser left go nowhere; leaving the loop closes the subscription.
+    if (browser.gone) break
+    // Lines that arrive together leave in one chunk.
+    if (!corked) {
+      corked = true
+      res.cork()
+      setImmediate(() => {
+        corked = false
+        res.uncork()
+      })
     }
-  } catch {
-    // The subscription failed for good (the server refused to read): end the stream; the browser will retry.
+    // Until the browser's connection takes more, or is gone.
+    if (!res.write(event(message)) && !browser.gone) await onceAny(res, ['drain', 'close'])
   }
 }
 
@@ -144,8 +217,8 @@ function event (message: LogMessage): string {
  * The view a request asks for, if it may see it. A job id must pass the package's one rule (job-id.ts), whoever
  * names it: the request (400) or `authorize` (403; an id such as `'global'` would otherwise show every job's lines).
  */
-async function choose (options: ResolvedLogStreamHandlerOptions, req: IncomingMessage): Promise<View> {
-  const asked = new URL(req.url ?? '/', 'http://localhost').searchParams.get('job') ?? undefined
+async function choose (options: ResolvedLogStreamHandlerOptions, req: IncomingMessage, query: URLSearchParams): Promise<View> {
+  const asked = query.get('job') ?? undefined
   if (asked !== undefined && jobChannel(asked, options) === undefined) return { status: 400, message: 'invalid job id' }
   const allowed = options.authorize === undefined ? true : await options.authorize(req)
   if (allowed === true) return { job: asked }
@@ -156,13 +229,27 @@ async function choose (options: ResolvedLogStreamHandlerOptions, req: IncomingMe
 }
 
 /** The id of the last event the browser saw (`Last-Event-ID`, or `lastEventId` in the query for polyfills). */
-function resumeFrom (req: IncomingMessage): string | undefined {
+function resumeFrom (req: IncomingMessage, query: URLSearchParams): string | undefined {
   const header = req.headers['last-event-id']
-  const id = typeof header === 'string' ? header.trim() : new URL(req.url ?? '/', 'http://localhost').searchParams.get('lastEventId')
-  return id !== null && id !== undefined && HISTORY_ID.test(id) ? id : undefined
+  const id = typeof header === 'string' ? header.trim() : query.get('lastEventId')
+  return id !== null && HISTORY_ID.test(id) ? id : undefined
 }
 
-function reply (res: ServerResponse, status: number, message: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
-  res.end(`${message}\n`)
+/** A short plain-text answer, if the browser is still there to read it. */
+function reply (browser: Browser, status: number, message: string): void {
+  if (browser.gone) return
+  browser.res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
+  browser.res.end(`${message}\n`)
+}
+
+/** Ends the stream (if the browser is still there) and releases what it held. */
+function end (browser: Browser): void {
+  if (!browser.gone) browser.res.end()
+  browser.leave()
+}
+
+/** The first line of an error's message, for one line on stderr (masked by `warn`). */
+function firstLine (error: unknown): string {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  return (message.replace(/^Error: redis-log-transport: /, '').split('\n')[0] ?? '').slice(0, 300)
 }

@@ -9,6 +9,7 @@
 import { asError, createClient, isRefusal, targetOf, untilReady, type Client } from './connect'
 import { LineQueue, Readiness, iterate, type LogMessage } from './line-queue'
 import { HISTORY_FIELD, resolveSubscribeOptions, type ResolvedSubscribeOptions, type SubscribeOptions } from './options'
+import { compareIds } from './stream-id'
 import { debug, redact, secretsOf } from './warn'
 
 export type { LogMessage } from './line-queue'
@@ -149,13 +150,8 @@ class Subscription extends QueuedSubscription {
       return
     }
     this.source = 'stream'
-    let last = after
-    if (last === undefined) {
-      // The newest `history` entries, oldest first; with none asked, only where the stream ends now.
-      const newest = await this.#redis.xrevrange(key, '+', '-', 'COUNT', Math.max(history, 1))
-      last = newest[0]?.[0] ?? '0-0'
-      if (history > 0) for (const [id, fields] of newest.reverse()) this.pushEntry(key, id, fields)
-    }
+    const { last, replay } = await startReading(this.#redis, key, after, history)
+    for (const [id, fields] of replay) this.pushEntry(key, id, fields)
     this.readiness.resolve()
     await this.#follow(last)
   }
@@ -198,6 +194,21 @@ class Subscription extends QueuedSubscription {
 
 /** A history entry: its id, and its fields and values in turn. */
 export type StreamEntry = [id: string, fields: string[]]
+
+/**
+ * Where a reader of `key` starts: right after `after` when the stream has issued that id; otherwise (no `after`, or
+ * an id beyond the stream's last entry: from the future, or from a stream recreated since, after a Redis restart
+ * without persistence) as a new reader, where the stream ends now, with its newest `history` entries to replay first,
+ * oldest first.
+ */
+export async function startReading (client: Client, key: string, after: string | undefined, history: number): Promise<{ last: string, replay: StreamEntry[] }> {
+  const newest = await client.xrevrange(key, '+', '-', 'COUNT', 1) as StreamEntry[]
+  const end = newest[0]?.[0] ?? '0-0'
+  if (after !== undefined && compareIds(after, end) <= 0) return { last: after, replay: [] }
+  if (history === 0 || end === '0-0') return { last: end, replay: [] }
+  const recent = await client.xrevrange(key, end, '-', 'COUNT', history) as StreamEntry[]
+  return { last: end, replay: recent.reverse() }
+}
 
 /**
  * One XREAD of `key` after `last`, waiting up to `BLOCK_MS`: the entries, none when the wait ran out, or none once

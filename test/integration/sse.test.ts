@@ -12,6 +12,7 @@ import type pino from 'pino'
 import { freePort, type RedisServer } from '../../scripts/redis-server'
 import { createLogStreamHandler } from '../../src/index'
 import { SseClient } from '../helpers/sse-client'
+import { captureStderr } from '../helpers/stderr'
 import { clientCount, flush, listen, sseFixture } from '../helpers/sse-fixture'
 import { waitFor } from '../helpers/wait'
 
@@ -116,11 +117,41 @@ describe('createLogStreamHandler', () => {
     expect(await status('/')).toBe(200)
   })
 
-  it('answers 500, without details, when authorize throws', async () => {
-    const { base } = await serve({ authorize: () => { throw new Error('session store down: secret-detail') } })
-    const response = await fetch(`${base}/?job=x`)
-    expect(response.status).toBe(500)
-    expect(await response.text()).toBe('internal error\n')
+  it('answers 500, without details, when authorize throws, and says why once on stderr', async () => {
+    const stderr = captureStderr()
+    try {
+      const { base } = await serve({ authorize: async () => { throw new Error('session store down') } })
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(`${base}/?job=x`)
+        expect(response.status).toBe(500)
+        expect(await response.text()).toBe('internal error\n')
+      }
+      expect(stderr.text()).toBe('redis-log-transport: the log stream handler answers 500: authorize() threw (Error: session store down)\n')
+    } finally {
+      stderr.restore()
+    }
+  })
+
+  it('a Last-Event-ID the stream never issued (from the future, or from a stream recreated since): replays as for a new viewer', async () => {
+    const job = logger.child({ userId: 'sse-unknown-id' })
+    for (let i = 0; i < 5; i++) job.info(`old ${i}`)
+    await flush(logger)
+    const { base } = await serve({ replay: 2 })
+    const future = await SseClient.open(`${base}/?job=sse-unknown-id`, { 'Last-Event-ID': '99999999999999-0' })
+    await future.waitFor(2)
+    job.info('new 0')
+    await future.waitFor(3)
+    expect(future.msgs).toEqual(['old 3', 'old 4', 'new 0'])
+    future.close()
+    // A stream recreated after a Redis restart without persistence, whose server's clock is behind: its ids are
+    // all below the one the browser kept.
+    await admin.del('stream:logs:recreated')
+    for (let i = 1; i <= 3; i++) await admin.xadd('stream:logs:recreated', `${i}-0`, 'line', JSON.stringify({ msg: `after restart ${i}` }))
+    const behind = await SseClient.open(`${base}/?job=recreated`, { 'Last-Event-ID': '1700000000000-5' })
+    await behind.waitFor(2)
+    expect(behind.msgs).toEqual(['after restart 2', 'after restart 3'])
+    expect(behind.events.map((e) => e.id)).toEqual(['2-0', '3-0'])
+    behind.close()
   })
 
   it('sends keepalive comments while idle', async () => {
@@ -142,11 +173,49 @@ describe('createLogStreamHandler', () => {
     await waitFor(async () => await clientCount(admin) <= before, `the Redis connections back to ${before}`)
   })
 
-  it('answers 503 when Redis cannot be reached, without details', async () => {
-    const { base } = await serve({ url: `redis://:secret-pw@127.0.0.1:${await freePort()}` })
-    const response = await fetch(`${base}/?job=x`)
-    expect(response.status).toBe(503)
-    expect(await response.text()).toBe('the log stream is not available now\n')
+  it('answers 503 when Redis cannot be reached, without details, and says why once on stderr, masked', async () => {
+    const stderr = captureStderr()
+    try {
+      const port = await freePort()
+      const { base } = await serve({ url: `redis://:secret-pw@127.0.0.1:${port}` })
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(`${base}/?job=x`)
+        expect(response.status).toBe(503)
+        expect(await response.text()).toBe('the log stream is not available now\n')
+      }
+      expect(stderr.text()).toMatch(new RegExp(`^redis-log-transport: the log stream handler answers 503: cannot follow logs:x at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED[^\\n]*\\n$`))
+      expect(stderr.text()).not.toContain('secret-pw')
+    } finally {
+      stderr.restore()
+    }
+  })
+
+  it('answers 503, and keeps its server alive, when ioredis refuses the connection options', async () => {
+    const stderr = captureStderr()
+    try {
+      // ioredis throws from its constructor for this combination; the handler's process must not die of it.
+      const { base } = await serve({ redis: { replyMapping: 'resp3', protocol: 2 } as never })
+      const response = await fetch(`${base}/?job=x`)
+      expect(response.status).toBe(503)
+      expect(stderr.text()).toMatch(/^redis-log-transport: the log stream handler answers 503: cannot follow logs:x at Redis: .*resp3/)
+      expect((await fetch(`${base}/?job=x`)).status).toBe(503)
+    } finally {
+      stderr.restore()
+    }
+  })
+
+  it('refuses a malformed URL when it is created, naming `url` and holding no part of it', () => {
+    for (const url of ['redis://127.0.0.1:99999', 'redis://:pa#ss-word@127.0.0.1:6379', 'redis://:pass%zzword@127.0.0.1']) {
+      let error: unknown
+      try {
+        createLogStreamHandler({ url })
+      } catch (caught) {
+        error = caught
+      }
+      expect(error).toBeInstanceOf(TypeError)
+      expect(String((error as Error).stack)).toMatch(/expected `url` to be a Redis URL/)
+      expect(JSON.stringify(error) + String((error as Error).stack)).not.toMatch(/99999|ss-word|zzword/)
+    }
   })
 
   it('works mounted in Express and in Fastify', async () => {

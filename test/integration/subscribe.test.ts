@@ -82,6 +82,21 @@ describe('subscribe', () => {
     await Promise.all([reader.close(), resumed.close(), end(transport)])
   })
 
+  it('starts as a new subscription after an id the stream never issued (from the future, or a recreated stream)', async () => {
+    for (let i = 0; i < 5; i++) await admin.xadd('stream:logs:unknown-id', '*', 'line', `old ${i}`)
+    const future = '99999999999999-0'
+    // With `history`, the last lines first, as for a subscription without `after`; without it, live lines only.
+    const replaying = new Reader(subscribe({ url: server.url, job: 'unknown-id', after: future, history: 2 }))
+    const live = new Reader(subscribe({ url: server.url, job: 'unknown-id', after: future }))
+    await Promise.all([replaying.subscription.ready, live.subscription.ready])
+    await admin.xadd('stream:logs:unknown-id', '*', 'line', 'new 0')
+    await replaying.waitFor(3)
+    await live.waitFor(1)
+    expect(replaying.lines).toEqual(['old 3', 'old 4', 'new 0'])
+    expect(live.lines).toEqual(['new 0'])
+    await Promise.all([replaying.close(), live.close()])
+  })
+
   it('reads a long history in order, only as fast as it is read, and stops when the loop breaks', async () => {
     const pipeline = admin.pipeline()
     for (let i = 0; i < 2500; i++) pipeline.xadd('stream:logs:long', '*', 'line', `entry ${i}`)

@@ -1,4 +1,4 @@
-import { compareIds, nextId } from '../../src/hub'
+import { compareIds, nextId } from '../../src/stream-id'
 
 describe('history entry ids', () => {
   it('orders ids by time, then by sequence, as numbers rather than text', () => {
