@@ -92,13 +92,3 @@ export async function untilReady (client: Client): Promise<void> {
   if (client.status === 'ready' || client.status === 'end') return
   await onceAny(client, ['ready', 'end'])
 }
-
-/** True when Redis answered with an error (ACL, wrong type, ...) rather than the connection failing. */
-export function isRefusal (error: unknown): boolean {
-  return error instanceof Error && error.name === 'ReplyError'
-}
-
-/** `value` if it is an Error, else an Error saying what it is. */
-export function asError (value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value))
-}

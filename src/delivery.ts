@@ -7,6 +7,7 @@
  * (a lone line goes out at once); lines arriving while a pipeline is in flight wait and leave together in the
  * next one. One pipeline is in flight at a time, so order is kept on every channel.
  */
+import { Accounting, type Counters } from './accounting'
 import { LineQueue } from './buffer'
 import { gapNotice, type Gap } from './notice'
 import type { ResolvedOptions } from './options'
@@ -14,9 +15,6 @@ import { Publisher, type PublishResult } from './publisher'
 import { OVERSIZE, type Entry } from './route'
 import type { DropCause, EmitEvent, TransportStats } from './stats'
 import { debug, secretsOf, warn } from './warn'
-
-/** The running figures; `buffered` is read from the queue when a snapshot is taken. */
-export type Counters = Omit<TransportStats, 'buffered'>
 
 /** Batches sent before the first is answered. */
 const MAX_IN_FLIGHT = 2
@@ -32,8 +30,6 @@ const QUIT_TIMEOUT_MS = 500
 const MAX_WAIT_FOR_ROOM_MS = 1000
 /** Distinct refusal messages reported before the transport stops repeating itself. */
 const MAX_DISTINCT_WARNINGS = 20
-/** A `'dropped'` event is sent each time the dropped total crosses a multiple of this. */
-const DROPPED_EVENT_STEP = 100
 /** While lines keep being lost, one notice of the loss a second at most. */
 const NOTICE_INTERVAL_MS = 1000
 
@@ -42,19 +38,8 @@ type DeliveryOptions = Pick<ResolvedOptions, 'fromUrl' | 'redis' | 'maxBatchLine
 'maxLineBytes' | 'batchScript' | 'history' | 'cluster' | 'sharded'>
 
 export class Delivery {
-  readonly counters: Counters = {
-    received: 0,
-    published: 0,
-    dropped: 0,
-    droppedByCause: {},
-    errors: 0,
-    reconnects: 0,
-    historyFailed: 0,
-    invalid: { notJsonObject: 0, userId: 0 }
-  }
-
   readonly #options: DeliveryOptions
-  readonly #emit: EmitEvent
+  readonly #accounting: Accounting
   readonly #queue: LineQueue
   readonly #publisher: Publisher
   readonly #secrets: string[]
@@ -72,38 +57,33 @@ export class Delivery {
   #everReady = false
   #gap: Gap | undefined
   #lastNotice = 0
-  readonly #statsTimer: NodeJS.Timeout | undefined
   readonly #refusalsReported = new Set<string>()
 
   /** `emit` receives the `'stats'` and `'dropped'` events. */
   constructor (options: DeliveryOptions, emit: EmitEvent = () => {}) {
     this.#options = options
-    this.#emit = emit
     this.#secrets = secretsOf(options.fromUrl, options.redis)
     this.#queue = new LineQueue({
       maxLines: options.maxBufferedLines,
       maxBytes: options.maxBufferedBytes,
       dropPolicy: options.dropPolicy
     })
+    // First, as it may throw (ioredis refusing an option): then no stats timer is left running.
     this.#publisher = new Publisher(options, {
       onReady: () => { this.#onReady() },
       onError: (error) => { this.#onError(error) }
     })
-    if (options.statsInterval > 0) {
-      this.#statsTimer = setInterval(() => { this.#emit('stats', this.stats()) }, options.statsInterval)
-      this.#statsTimer.unref() // never what keeps a process alive
-    }
+    this.#accounting = new Accounting(emit, () => this.#queue.length, options.statsInterval)
+  }
+
+  /** The running figures (the router adds to `invalid`). */
+  get counters (): Counters {
+    return this.#accounting.counters
   }
 
   /** A copy of the figures so far. */
   stats (): TransportStats {
-    const { counters } = this
-    return {
-      ...counters,
-      droppedByCause: { ...counters.droppedByCause },
-      invalid: { ...counters.invalid },
-      buffered: this.#queue.length
-    }
+    return this.#accounting.stats()
   }
 
   /** Lines waiting in the buffer. */
@@ -189,7 +169,7 @@ export class Delivery {
    * `closeTimeout` ms (Redis unreachable; the lines stay buffered). Never rejects.
    */
   async settled (count: number): Promise<void> {
-    if (this.#isSettled(count)) return
+    if (this.#accounting.settled(count)) return
     let timer: NodeJS.Timeout | undefined
     await new Promise<void>((resolve) => {
       const waiter = { target: count, resolve }
@@ -209,7 +189,6 @@ export class Delivery {
   async close (): Promise<void> {
     try {
       await this.settled(this.counters.received)
-      clearInterval(this.#statsTimer)
       this.#stopped = true
       this.#stop()
       this.#wake()
@@ -217,14 +196,7 @@ export class Delivery {
       // Closing the connection also settles a pipeline still in flight; its lines are counted by #run.
       await this.#publisher.close(QUIT_TIMEOUT_MS)
       await this.#running
-      const stats = this.stats()
-      const { received, published, dropped, droppedByCause } = stats
-      if (dropped > 0) this.#emit('dropped', { total: dropped, droppedByCause })
-      this.#emit('stats', stats)
-      if (dropped > 0) {
-        const causes = Object.entries(droppedByCause).map(([cause, n]) => `${cause}: ${n}`).join(', ')
-        warn(`closed; ${published} of ${received} lines published, ${dropped} dropped (${causes}).`, this.#secrets)
-      }
+      this.#accounting.close(this.#secrets)
     } catch (error) {
       debug(this.#secrets, 'close failed: %s', error instanceof Error ? error.message : String(error))
     }
@@ -303,12 +275,7 @@ export class Delivery {
 
   #drop (cause: DropCause, count: number): void {
     if (count === 0) return
-    const before = this.counters.dropped
-    this.counters.dropped += count
-    this.counters.droppedByCause[cause] = (this.counters.droppedByCause[cause] ?? 0) + count
-    if (Math.floor(before / DROPPED_EVENT_STEP) !== Math.floor(this.counters.dropped / DROPPED_EVENT_STEP)) {
-      this.#emit('dropped', { total: this.counters.dropped, droppedByCause: { ...this.counters.droppedByCause } })
-    }
+    this.#accounting.drop(cause, count)
     if (cause === 'overflow') this.#noteOverflow(count)
     this.#wake()
   }
@@ -328,17 +295,13 @@ export class Delivery {
     }
   }
 
-  #isSettled (count: number): boolean {
-    return this.counters.published + this.counters.dropped >= count
-  }
-
   #wake (): void {
     if (this.#roomWaiters.size > 0 && !this.full) {
       for (const resolve of this.#roomWaiters) resolve()
       this.#roomWaiters.clear()
     }
     for (const waiter of this.#waiters) {
-      if (this.#isSettled(waiter.target)) {
+      if (this.#accounting.settled(waiter.target)) {
         this.#waiters.delete(waiter)
         waiter.resolve()
       }

@@ -12,7 +12,8 @@
  *
  * Every connection is opened with its first viewer and closed when its last one leaves.
  */
-import { asError, createClient, isRefusal, targetOf, untilReady, type Client, type ClientPolicy } from './connect'
+import { createClient, targetOf, untilReady, type Client, type ClientPolicy } from './connect'
+import { asError, isRefusal } from './errors'
 import { Readiness, type LogMessage } from './line-queue'
 import type { ResolvedReaderOptions, ResolvedSubscribeOptions } from './options'
 import { compareIds, nextId } from './stream-id'

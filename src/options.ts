@@ -14,6 +14,9 @@ import { HISTORY_ID } from './stream-id'
 /** The channel every line is published to, unless `globalChannel` says otherwise. */
 export const GLOBAL_LOG_CHANNEL = DEFAULT_CHANNEL_NAMES.globalChannel as string
 
+/** Milliseconds between two `'stats'` events, unless `statsInterval` says otherwise. */
+export const DEFAULT_STATS_INTERVAL = 10_000
+
 /** thread-stream waits at most 10 s for the worker at exit; the close deadline must stay safely under it. */
 export const MAX_CLOSE_TIMEOUT = 9000
 
@@ -343,7 +346,7 @@ export function resolveOptions (input: RedisLogTransportOptions = {}, env: NodeJ
     dropPolicy,
     closeTimeout: integer('closeTimeout', input.closeTimeout, 3000, 0, MAX_CLOSE_TIMEOUT),
     maxLineBytes: integer('maxLineBytes', input.maxLineBytes, 1024 * 1024, 64),
-    statsInterval: integer('statsInterval', input.statsInterval, 10_000, 0, MAX_TIMER_DELAY),
+    statsInterval: integer('statsInterval', input.statsInterval, DEFAULT_STATS_INTERVAL, 0, MAX_TIMER_DELAY),
     maxReconnectDelay: integer('maxReconnectDelay', input.maxReconnectDelay, 2000, 1, MAX_TIMER_DELAY),
     history: resolveHistory(input.history),
     cluster,

@@ -26,6 +26,8 @@ export type DropCause =
   | 'unrouted'
   /** The line was longer than `maxLineBytes`. */
   | 'oversize'
+  /** The transport could not start (invalid options): it publishes nothing, and counts every line so. */
+  | 'misconfigured'
 
 /**
  * What became of the lines so far. Once the transport has closed, `published + dropped === received`, exactly.

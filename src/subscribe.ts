@@ -6,7 +6,8 @@
  * id, replays recent lines, and resumes exactly after the last line seen, across a lost connection or, with
  * `after`, across a new subscription.
  */
-import { asError, createClient, isRefusal, targetOf, untilReady, type Client } from './connect'
+import { createClient, targetOf, untilReady, type Client } from './connect'
+import { asError, isRefusal } from './errors'
 import { LineQueue, Readiness, iterate, type LogMessage } from './line-queue'
 import { HISTORY_FIELD, resolveSubscribeOptions, type ResolvedSubscribeOptions, type SubscribeOptions } from './options'
 import { compareIds } from './stream-id'

@@ -6,9 +6,12 @@ import build from 'pino-abstract-transport'
 import type { Transform } from 'node:stream'
 import { parentPort, workerData } from 'node:worker_threads'
 import { Delivery } from './delivery'
-import { resolveOptions, type RedisLogTransportOptions } from './options'
+import { asError } from './errors'
+import { misconfiguredTransport } from './misconfigured'
+import { resolveOptions, type RedisLogTransportOptions, type ResolvedOptions } from './options'
 import { createRouter, type Entry } from './route'
 import type { EmitEvent } from './stats'
+import { secretsOf } from './warn'
 
 /** The stream the worker hands to thread-stream; `flush()` backs `logger.flush(cb)`. */
 export type RedisLogTransportStream = Transform & {
@@ -24,25 +27,41 @@ function inThreadStreamWorker (): boolean {
 
 /**
  * Builds the transport. Resolves at once, even when Redis is unreachable (the connection is made in the
- * background); throws a `TypeError` naming the option when the options are invalid.
+ * background), and even when the options are invalid: the worker must not die of it (see misconfigured.ts).
  */
 export async function createTransport (input?: RedisLogTransportOptions): Promise<RedisLogTransportStream> {
-  const options = resolveOptions(input)
   const toApplication = inThreadStreamWorker() ? parentPort : null
   // The events go on the stream the application holds: pino.transport()'s ThreadStream in the application
   // thread, or this stream when the transport runs in process.
+  let stream: RedisLogTransportStream | undefined
   const emit: EmitEvent = (name, payload) => {
     toApplication?.postMessage({ code: 'EVENT', name, args: [payload] })
-    stream.emit(name, payload)
+    stream?.emit(name, payload)
   }
-  const delivery = new Delivery(options, emit)
-
-  const stream = build(async function (source: AsyncIterable<Entry>) {
+  let options: ResolvedOptions
+  try {
+    options = resolveOptions(input)
+  } catch (error) {
+    // An option's TypeError names it and never echoes its value.
+    const problem = asError(error).message.replace(/^redis-log-transport: /, '')
+    stream = misconfiguredTransport(problem, ' (resolveOptions(options) checks them at start-up)', emit, [])
+    return stream
+  }
+  let delivery: Delivery
+  try {
+    delivery = new Delivery(options, emit)
+  } catch (error) {
+    const secrets = secretsOf(options.fromUrl, options.redis)
+    stream = misconfiguredTransport(`cannot start: ${asError(error).message}`, '', emit, secrets)
+    return stream
+  }
+  const running = delivery
+  stream = build(async function (source: AsyncIterable<Entry>) {
     // pino ignores backpressure: while the worker does not read, lines pile up in the application's memory. So the
     // loop waits only while Redis is taking lines and the buffer is full, and never long (see Delivery.room).
     for await (const entry of source) {
-      if (delivery.full) await delivery.room()
-      delivery.add(entry)
+      if (running.full) await running.room()
+      running.add(entry)
     }
   }, {
     // Route while splitting: each line is parsed once, and no wrapper object is made for it.
@@ -50,13 +69,13 @@ export async function createTransport (input?: RedisLogTransportOptions): Promis
     metadata: false,
     async close () {
       // Resolve with nothing: whatever this resolves with is taken as an error.
-      await delivery.close()
+      await running.close()
     }
   }) as unknown as RedisLogTransportStream
-
-  stream.flush = async function flush () {
+  const built = stream
+  built.flush = async function flush () {
     // Lines already split but not yet read by the loop above count too.
-    await delivery.settled(delivery.counters.received + stream.readableLength)
+    await running.settled(running.counters.received + built.readableLength)
   }
-  return stream
+  return built
 }

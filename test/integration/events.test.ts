@@ -86,6 +86,33 @@ describe('events, through the worker', () => {
     expect(closing.droppedByCause).toEqual({ overflow: 49_000, shutdown: 1000 })
   })
 
+  it('with invalid options, the worker keeps reading: every line is counted as misconfigured, no error, flush works', async () => {
+    const { transport, logger, stats, dropped } = start({ url: 42 } as unknown as RedisLogTransportOptions)
+    const errors: unknown[] = []
+    transport.on('error', (error: unknown) => { errors.push(error) })
+    await once(transport, 'ready')
+    for (let i = 0; i < 250; i++) logger.info({ i }, 'line')
+    await new Promise<void>((resolve, reject) => { logger.flush((err) => { if (err != null) reject(err); else resolve() }) })
+    await waitFor(() => dropped.length === 2, "two 'dropped' events")
+    expect(dropped).toEqual([
+      { total: 100, droppedByCause: { misconfigured: 100 } },
+      { total: 200, droppedByCause: { misconfigured: 200 } }
+    ])
+    logger.info('one more, after a flush')
+    const closing = accounted(await closeTransport(transport) as TransportStats)
+    expect(closing).toMatchObject({ received: 251, published: 0, dropped: 251, droppedByCause: { misconfigured: 251 }, errors: 0 })
+    expect(stats.at(-1)).toEqual(closing)
+    expect(errors).toEqual([])
+  })
+
+  it('when ioredis refuses the connection options, the transport counts every line as misconfigured too', async () => {
+    const { transport, logger } = start({ url: server.url, redis: { replyMapping: 'resp3', protocol: 2 } as never, statsInterval: 0 })
+    await once(transport, 'ready')
+    for (let i = 0; i < 5; i++) logger.info({ i }, 'line')
+    const closing = accounted(await closeTransport(transport) as TransportStats)
+    expect(closing).toMatchObject({ received: 5, published: 0, droppedByCause: { misconfigured: 5 } })
+  })
+
   it('a line logged after closeTransport is lost without crashing the application', async () => {
     const { transport, logger } = start({ url: server.url, statsInterval: 0 })
     await once(transport, 'ready')

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
 import { freePort, startRedisServer, type RedisServer } from '../../scripts/redis-server'
-import { jobIdFactory, userIdMixin, withUserId } from '../../src/index'
+import { closeTransport as closeTransportWithStats, jobIdFactory, userIdMixin, withUserId } from '../../src/index'
 import { BUILT_ENTRY } from '../helpers/paths'
 import { Subscriber, publishCalls } from '../helpers/subscriber'
 import { once, waitFor } from '../helpers/wait'
@@ -147,11 +147,18 @@ describe('through the worker thread', () => {
     }
   })
 
-  it('rejects invalid options with a TypeError naming the option', async () => {
+  it('invalid options do not end the worker: the stream stays usable and every line is counted as misconfigured', async () => {
     const transport = pino.transport({ target: BUILT_ENTRY, options: { url: server.url, maxBatchLines: 0 } })
-    const closed = once(transport, 'close')
-    const [err] = await once<[Error]>(transport, 'error')
-    expect(err.message).toContain('expected `maxBatchLines` to be an integer from 1 to 10000, got `0` (number)')
-    await closed
+    const errors: Error[] = []
+    transport.on('error', (error: Error) => { errors.push(error) })
+    await once(transport, 'ready')
+    const logger = pino(transport)
+    logger.info('one')
+    logger.info('two')
+    await flush(logger)
+    const stats = await closeTransportWithStats(transport)
+    expect(stats).toMatchObject({ received: 2, published: 0, dropped: 2, droppedByCause: { misconfigured: 2 } })
+    expect(errors).toEqual([])
+    expect(sub.messages).toEqual([])
   })
 })
