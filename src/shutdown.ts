@@ -1,8 +1,9 @@
 /**
  * Application side: ending the transport on purpose, and on SIGTERM / SIGINT. No Redis here: these helpers talk to
- * the stream `pino.transport()` returned, whose worker does the publishing.
+ * the stream `pino.transport()` returned, whose worker does the publishing, or leave it to pino's exit hook.
  */
 import type { EventEmitter } from 'node:events'
+import { constants } from 'node:os'
 import type { TransportStats } from './stats'
 
 /** The part of the stream returned by `pino.transport()` (a ThreadStream) that these helpers use. */
@@ -79,24 +80,54 @@ async function close (stream: TransportStream, timeout: number): Promise<Transpo
 }
 
 /**
- * On SIGTERM or SIGINT (by default), closes the transport (see `closeTransport`) and then lets the process end as
- * the signal would have, by raising it again, unless the application has its own handler for that signal, which
- * then decides when to exit (and can `await closeTransport(stream)` for the same close). Returns a function that
- * removes the handlers.
+ * On SIGTERM or SIGINT (by default), makes sure the lines logged before the signal are published, then ends the
+ * process as the signal would have. Orchestrators send SIGTERM at every deploy, and without a handler the process
+ * ends before pino can flush anything.
  *
- * A second signal while closing is not caught: it ends the process at once.
+ * - `flushOnSignals()`: for every pino transport of the process, including those the application never holds
+ *   (Fastify's `logger: { transport }`, pino-http, nestjs-pino): the process exits through `process.exit()`, whose
+ *   exit hook in pino ends and flushes each transport and waits for its worker (within the transport's
+ *   `closeTimeout`).
+ * - `flushOnSignals(stream)`: the same, after `closeTransport(stream)`, so that the application gets that
+ *   transport's closing figures (its `'stats'` event) before the process goes.
+ *
+ * The process then ends killed by the same signal (a shell reports 143 for SIGTERM, 130 for SIGINT); should the
+ * signal not be delivered, it exits with that status. An application with a handler of its own for the signal keeps
+ * control: nothing exits for it (its `process.exit()` or natural end flushes every transport the same way; with a
+ * `stream`, the close still starts, and `await closeTransport(stream)` returns that close). A second signal while
+ * closing is not caught: it ends the process at once. Returns a function that removes the handlers.
  */
-export function flushOnSignals (stream: TransportStream, options: FlushOnSignalsOptions = {}): () => void {
+export function flushOnSignals (options?: FlushOnSignalsOptions): () => void
+export function flushOnSignals (stream: TransportStream | undefined, options?: FlushOnSignalsOptions): () => void
+export function flushOnSignals (streamOrOptions?: TransportStream | FlushOnSignalsOptions, maybeOptions?: FlushOnSignalsOptions): () => void {
+  const stream = isTransportStream(streamOrOptions) ? streamOrOptions : undefined
+  const options = (stream === undefined ? streamOrOptions as FlushOnSignalsOptions | undefined : maybeOptions) ?? {}
   const signals = options.signals ?? ['SIGTERM', 'SIGINT']
   const remove = (): void => {
     for (const signal of signals) process.off(signal, onSignal)
   }
   function onSignal (signal: NodeJS.Signals): void {
     remove()
-    void closeTransport(stream, options).then(() => {
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
-    })
+    const own = process.listenerCount(signal) > 0
+    const closed = stream === undefined ? Promise.resolve(undefined) : closeTransport(stream, options)
+    if (!own) void closed.then(() => { exitAsSignalled(signal) })
   }
   for (const signal of signals) process.on(signal, onSignal)
   return remove
+}
+
+/** True for the stream `pino.transport()` returns (an emitter that can be ended), rather than an options object. */
+function isTransportStream (value: unknown): value is TransportStream {
+  return typeof value === 'object' && value !== null && typeof (value as TransportStream).end === 'function' &&
+    typeof (value as TransportStream).on === 'function'
+}
+
+/**
+ * Exits with `process.exit()`, so that everything the `'exit'` event runs runs (pino's exit hook first: it ends and
+ * flushes every transport, blocking while their workers publish), and then raises `signal` again: with no handler
+ * left for it, its default action ends the process, and the parent sees it killed by that signal.
+ */
+function exitAsSignalled (signal: NodeJS.Signals): void {
+  process.once('exit', () => { process.kill(process.pid, signal) })
+  process.exit(128 + (constants.signals[signal] ?? 0))
 }

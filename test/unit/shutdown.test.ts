@@ -41,10 +41,23 @@ describe('closeTransport', () => {
 
 describe('flushOnSignals', () => {
   let kill: jest.SpyInstance
-  beforeEach(() => { kill = jest.spyOn(process, 'kill').mockImplementation(() => true) })
-  afterEach(() => { kill.mockRestore() })
+  let exit: jest.SpyInstance
+  let exitListeners: NodeJS.ExitListener[]
+  beforeEach(() => {
+    kill = jest.spyOn(process, 'kill').mockImplementation(() => true)
+    exit = jest.spyOn(process, 'exit').mockImplementation((() => {}) as () => never)
+    exitListeners = process.listeners('exit')
+  })
+  afterEach(() => {
+    kill.mockRestore()
+    exit.mockRestore()
+    for (const listener of process.listeners('exit')) if (!exitListeners.includes(listener)) process.off('exit', listener)
+  })
 
-  it('closes the transport on the signal, then raises it again when nobody else handles it', async () => {
+  /** The 'exit' listeners added since the test began. */
+  const added = (): NodeJS.ExitListener[] => process.listeners('exit').filter((l) => !exitListeners.includes(l))
+
+  it('closes the transport on the signal, exits through the exit hooks, then raises the signal again', async () => {
     const stream = fakeStream()
     const before = process.listenerCount('SIGUSR2')
     flushOnSignals(stream, { signals: ['SIGUSR2'] })
@@ -54,6 +67,21 @@ describe('flushOnSignals', () => {
     await closeTransport(stream)
     await new Promise((resolve) => setImmediate(resolve))
     expect(stream.ends).toBe(1)
+    // process.exit() runs pino's exit hook, which flushes every transport; the status is the signal's, 128 + 12.
+    expect(exit).toHaveBeenCalledWith(140)
+    expect(kill).not.toHaveBeenCalled()
+    // The last 'exit' listener raises the signal again, so that the process ends killed by it.
+    expect(added()).toHaveLength(1)
+    added()[0]?.(140)
+    expect(kill).toHaveBeenCalledWith(process.pid, 'SIGUSR2')
+  })
+
+  it('without a stream, exits through the exit hooks, which flush every transport of the process', async () => {
+    flushOnSignals({ signals: ['SIGUSR2'] })
+    process.emit('SIGUSR2', 'SIGUSR2')
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(exit).toHaveBeenCalledWith(140)
+    added()[0]?.(140)
     expect(kill).toHaveBeenCalledWith(process.pid, 'SIGUSR2')
   })
 
@@ -63,10 +91,13 @@ describe('flushOnSignals', () => {
     process.on('SIGUSR2', own)
     try {
       flushOnSignals(stream, { signals: ['SIGUSR2'] })
+      flushOnSignals(undefined, { signals: ['SIGUSR2'] })
       process.emit('SIGUSR2', 'SIGUSR2')
       await closeTransport(stream)
       await new Promise((resolve) => setImmediate(resolve))
       expect(own).toHaveBeenCalled()
+      expect(stream.ends).toBe(1)
+      expect(exit).not.toHaveBeenCalled()
       expect(kill).not.toHaveBeenCalled()
     } finally {
       process.off('SIGUSR2', own)
@@ -76,8 +107,10 @@ describe('flushOnSignals', () => {
   it('returns a function that removes its handlers', () => {
     const before = process.listenerCount('SIGTERM')
     const remove = flushOnSignals(fakeStream())
-    expect(process.listenerCount('SIGTERM')).toBe(before + 1)
+    const removeToo = flushOnSignals()
+    expect(process.listenerCount('SIGTERM')).toBe(before + 2)
     remove()
+    removeToo()
     expect(process.listenerCount('SIGTERM')).toBe(before)
   })
 })
