@@ -78,6 +78,14 @@ function definedOnly (options: RedisOptions): RedisOptions {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined))
 }
 
+/** True when the connection is made with TLS (`rediss://`, or `tls` in the options; a cluster's in `redisOptions`). */
+export function usesTls (options: ConnectOptions): boolean {
+  const tls = options.cluster === false
+    ? (options.redis as RedisOptions).tls ?? options.fromUrl.tls
+    : (options.redis as ClusterOptions).redisOptions?.tls
+  return tls !== undefined && tls !== null && (tls as unknown) !== false
+}
+
 /** Where a connection goes, for messages: host and port, Sentinel group or cluster nodes, never credentials. */
 export function targetOf (client: Client): string {
   const known = described.get(client)

@@ -9,6 +9,7 @@
  */
 import { Accounting, type Counters } from './accounting'
 import { LineQueue } from './buffer'
+import { explain } from './errors'
 import { gapNotice, type Gap } from './notice'
 import type { ResolvedOptions } from './options'
 import { Publisher, type PublishResult } from './publisher'
@@ -315,8 +316,7 @@ export class Delivery {
     if (this.#outage || this.#stopped) return
     this.#outage = true
     this.#wake() // a reader waiting for room reads on: Redis is not taking lines now
-    const hint = /WRONGPASS|NOAUTH|NOPERM/.test(error.message) ? ' (check the username, password and ACL)' : ''
-    warn(`cannot publish to Redis at ${this.#publisher.target}: ${error.message}${hint}. ` +
+    warn(`cannot publish to Redis at ${this.#publisher.target}: ${explain(error, this.#publisher.tls)}. ` +
       `Buffering up to ${this.#options.maxBufferedLines} lines until it is back.`, this.#secrets)
   }
 

@@ -12,3 +12,19 @@ export function isRefusal (error: unknown): boolean {
 export function asError (value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value))
 }
+
+/** Errors that mean the TLS handshake did not complete: a silent server (ETIMEDOUT), or one that answered in clear. */
+const TLS_NOT_COMPLETED = /ETIMEDOUT|ECONNRESET|socket hang up|before secure TLS connection|wrong version number|WRONG_VERSION_NUMBER|packet length too long/i
+
+/**
+ * A connection error's message with its likely cause, for the one line the package writes about it: credentials
+ * refused, or (with TLS on) a handshake that did not complete, which is what `rediss://` against a port without TLS
+ * gives, after `connectTimeout` (10 s by default) of silence.
+ */
+export function explain (error: Error, tls: boolean): string {
+  if (/WRONGPASS|NOAUTH|NOPERM/.test(error.message)) return `${error.message} (check the username, password and ACL)`
+  if (tls && TLS_NOT_COMPLETED.test(error.message)) {
+    return `${error.message} (the TLS handshake did not complete: is that port speaking TLS? Without TLS, use redis://)`
+  }
+  return error.message
+}

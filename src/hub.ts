@@ -222,7 +222,7 @@ class HubView extends QueuedSubscription {
   #catchingUp = false
 
   constructor (hub: ViewerHub, options: ResolvedSubscribeOptions, secrets: readonly string[]) {
-    super(options.channel, options.maxQueued, secrets, () => { this.#catchUp() })
+    super(options, secrets, () => { this.#catchUp() })
     this.#hub = hub
     this.#options = options
     this.source = options.source === 'stream' ? 'stream' : 'pubsub'

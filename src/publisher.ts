@@ -22,7 +22,7 @@
 import { Cluster, ReplyError } from 'ioredis'
 import calculateSlot from 'cluster-key-slot'
 import { appendScriptBatch, planBatch, settle, settleScript, unsent, type PlannedCommand, type PublishResult, type Reply } from './commands'
-import { createClient, targetOf, type Client } from './connect'
+import { createClient, targetOf, usesTls, type Client } from './connect'
 import { HISTORY_FIELD, type ResolvedOptions } from './options'
 import type { Entry } from './route'
 import { debug, secretsOf } from './warn'
@@ -143,6 +143,11 @@ export class Publisher {
   /** True when commands can be sent now. */
   get ready (): boolean {
     return this.#client.status === 'ready'
+  }
+
+  /** True when the connection is made with TLS. */
+  get tls (): boolean {
+    return usesTls(this.#options)
   }
 
   /** Where the transport publishes, for messages: host and port, Sentinel group or cluster nodes, never credentials. */

@@ -6,8 +6,8 @@
  * id, replays recent lines, and resumes exactly after the last line seen, across a lost connection or, with
  * `after`, across a new subscription.
  */
-import { createClient, targetOf, untilReady, type Client } from './connect'
-import { asError, isRefusal } from './errors'
+import { createClient, targetOf, untilReady, usesTls, type Client } from './connect'
+import { asError, explain, isRefusal } from './errors'
 import { LineQueue, Readiness, iterate, type LogMessage } from './line-queue'
 import { HISTORY_FIELD, resolveSubscribeOptions, type ResolvedSubscribeOptions, type SubscribeOptions } from './options'
 import { compareIds } from './stream-id'
@@ -62,11 +62,15 @@ export abstract class QueuedSubscription implements LogSubscription {
   protected readonly secrets: readonly string[]
   protected closed = false
 
+  /** True when the connection is made with TLS, which is then a likely cause of a failure. */
+  protected readonly tls: boolean
+
   /** `onEmptied` runs each time the reader has taken every queued line. */
-  constructor (channel: string, maxQueued: number, secrets: readonly string[], onEmptied: () => void) {
-    this.channel = channel
+  constructor (options: ResolvedSubscribeOptions, secrets: readonly string[], onEmptied: () => void) {
+    this.channel = options.channel
     this.secrets = secrets
-    this.queue = new LineQueue(maxQueued, onEmptied)
+    this.tls = usesTls(options)
+    this.queue = new LineQueue(options.maxQueued, onEmptied)
     this.ready = this.readiness.promise
   }
 
@@ -77,8 +81,7 @@ export abstract class QueuedSubscription implements LogSubscription {
   /** Redis cannot be reached at first (`target`), or refused a command: ends with a masked error. */
   protected endWith (target: string, error: Error): void {
     if (this.closed) return
-    const hint = /WRONGPASS|NOAUTH|NOPERM/.test(error.message) ? ' (check the username, password and ACL)' : ''
-    const failure = new Error(redact(`redis-log-transport: cannot follow ${this.channel} at ${target}: ${error.message}${hint}`, this.secrets))
+    const failure = new Error(redact(`redis-log-transport: cannot follow ${this.channel} at ${target}: ${explain(error, this.tls)}`, this.secrets))
     this.readiness.reject(failure)
     this.queue.end(failure)
     void this.close()
@@ -122,7 +125,7 @@ class Subscription extends QueuedSubscription {
   #everReady = false
 
   constructor (options: ResolvedSubscribeOptions) {
-    super(options.channel, options.maxQueued, secretsOf(options.fromUrl, options.redis), () => {
+    super(options, secretsOf(options.fromUrl, options.redis), () => {
       const drained = this.#drained
       this.#drained = undefined
       drained?.()

@@ -2,10 +2,14 @@
  * TLS, through the real worker in a child application, against a TLS-only redis-server with a certificate made at
  * test time: `rediss://` with the right CA delivers; a CA that does not match fails clearly, once, without a crash.
  */
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
 import Redis from 'ioredis'
 import { startRedisServer, type RedisServer } from '../../scripts/redis-server'
+import { subscribe } from '../../src/index'
 import { App, accounted } from '../helpers/app'
 import { makeCertificates, type Certificates } from '../helpers/certificates'
+import { ROOT } from '../helpers/paths'
 import { waitFor } from '../helpers/wait'
 
 describe('TLS, through the worker', () => {
@@ -53,5 +57,44 @@ describe('TLS, through the worker', () => {
     expect(warnings[0]).toMatch(new RegExp(`^redis-log-transport: cannot publish to Redis at 127\\.0\\.0\\.1:${server.port}: .*(certificate|self.signed)`, 'i'))
     expect(app.events.some((e) => e.event === 'error')).toBe(false)
     expect((await app.exit()).code).toBe(0)
+  })
+})
+
+describe('rediss:// against a server without TLS', () => {
+  let plain: RedisServer
+  let app: App | undefined
+  beforeAll(async () => { plain = await startRedisServer() })
+  afterAll(async () => { await plain.stop() })
+  afterEach(() => { app?.kill('SIGKILL'); app = undefined })
+
+  // The server never answers the TLS handshake; a short connectTimeout (ioredis waits 10 s by default) says so sooner.
+  const hint = 'the TLS handshake did not complete: is that port speaking TLS? Without TLS, use redis://'
+
+  it('the transport says that TLS did not complete, as the likely cause', async () => {
+    app = await App.start({ url: `rediss://127.0.0.1:${plain.port}`, redis: { connectTimeout: 300 }, statsInterval: 50, closeTimeout: 300 })
+    await app.send({ log: 5 })
+    await app.waitForStats((s) => s.errors >= 1, 'a failed handshake')
+    expect(accounted(await app.close())).toMatchObject({ received: 5, published: 0 })
+    const warnings = app.stderr.split('\n').filter((l) => l.includes('cannot publish'))
+    expect(warnings).toEqual([`redis-log-transport: cannot publish to Redis at 127.0.0.1:${plain.port}: connect ETIMEDOUT (${hint}). Buffering up to 10000 lines until it is back.`])
+  })
+
+  it('subscribe() rejects ready with the same cause', async () => {
+    const subscription = subscribe({ url: `rediss://127.0.0.1:${plain.port}?connectTimeout=300`, job: 'x' })
+    await expect(subscription.ready).rejects.toThrow(`redis-log-transport: cannot follow logs:x at 127.0.0.1:${plain.port}: connect ETIMEDOUT (${hint})`)
+  })
+
+  it('redis-log-tail exits 1 with that cause on one line', () => {
+    const { REDIS_URL: _ignored, ...env } = process.env
+    const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), '--url', `rediss://127.0.0.1:${plain.port}?connectTimeout=300`], { env, encoding: 'utf8', timeout: 10_000 })
+    expect(run.status).toBe(1)
+    expect(run.stderr).toBe(`redis-log-tail: cannot follow logs:global at 127.0.0.1:${plain.port}: connect ETIMEDOUT (${hint})\n`)
+  })
+
+  it('without TLS, a refused connection gets no such hint', async () => {
+    const subscription = subscribe({ url: `redis://127.0.0.1:${plain.port + 1}`, job: 'x' })
+    const error = await subscription.ready.then(() => undefined, (e: unknown) => e as Error)
+    expect(error?.message).toMatch(/ECONNREFUSED/)
+    expect(error?.message).not.toContain('TLS')
   })
 })
