@@ -24,11 +24,13 @@ const RETRY_DELAY_MS = 50
 /** Longest wait for Redis to acknowledge QUIT at close. */
 const QUIT_TIMEOUT_MS = 500
 /**
- * While Redis is connected and the buffer is full, the reader waits for room rather than drop (a burst is only
- * delayed); after this long without any batch completing it reads on and drops by policy, so a stalled Redis
- * never moves the backlog into the application's memory for long.
+ * While Redis is connected and the buffer is full, the reader waits for room rather than drop: a burst is delayed,
+ * not dropped. But for this long at most in one shortfall (and never longer than `closeTimeout`): while the reader
+ * waits, pino keeps what it does not read in the application's memory, so a Redis that takes lines more slowly than
+ * they come (a slow link, a busy server, a stalled one) would move the backlog there. Past it, the reader reads on
+ * and the buffer drops by policy, until it has drained to half: then the shortfall is over.
  */
-const MAX_WAIT_FOR_ROOM_MS = 1000
+const MAX_HOLD_MS = 2000
 /** Distinct refusal messages reported before the transport stops repeating itself. */
 const MAX_DISTINCT_WARNINGS = 20
 /** While lines keep being lost, one notice of the loss a second at most. */
@@ -51,7 +53,11 @@ export class Delivery {
   readonly #stopSignal = new Promise<void>((resolve) => { this.#stop = resolve })
   readonly #waiters = new Set<{ target: number, resolve: () => void }>()
   readonly #roomWaiters = new Set<() => void>()
-  #stalled = false
+  /**
+   * The current shortfall: since when the reader has had to wait for room, how long it has waited in all, and when
+   * it last stopped waiting.
+   */
+  #shortfall: { since: number, heldMs: number, heldUntil: number } | undefined
   #outage = false
   #overflowReported = false
   #oversizeReported = false
@@ -93,30 +99,39 @@ export class Delivery {
   }
 
   /**
-   * True when the reader should wait (`room()`) before adding: the buffer is full and Redis is expected to take
-   * lines soon (no error since it was last ready, or since start; and no wait for room has run out since the last
-   * batch completed).
+   * True when the reader should wait (`room()`) before adding: the buffer is full, Redis is expected to take lines
+   * soon (no error since it was last ready, or since start), and the current shortfall has not yet had its time
+   * (see MAX_HOLD_MS).
    */
   get full (): boolean {
-    return !this.#stopped && !this.#stalled && !this.#outage && !this.#queue.hasRoom()
+    return !this.#stopped && !this.#outage && !this.#queue.hasRoom() && this.#holdLeft() > 0
+  }
+
+  /** Milliseconds the reader may still wait for room in the current shortfall. */
+  #holdLeft (): number {
+    const hold = Math.min(MAX_HOLD_MS, this.#options.closeTimeout)
+    return this.#shortfall === undefined ? hold : this.#shortfall.since + hold - Date.now()
   }
 
   /**
-   * Resolves when the buffer has room again, when Redis stops taking lines, or after `MAX_WAIT_FOR_ROOM_MS`
-   * without progress, whichever comes first.
+   * Resolves when the buffer has room again, when Redis stops taking lines, or when the shortfall's time to wait
+   * has run out, whichever comes first.
    */
   async room (): Promise<void> {
+    const started = Date.now()
+    this.#shortfall ??= { since: started, heldMs: 0, heldUntil: started }
+    const shortfall = this.#shortfall
     let timer: NodeJS.Timeout | undefined
     await new Promise<void>((resolve) => {
       this.#roomWaiters.add(resolve)
       timer = setTimeout(() => {
-        // No batch completed for that long: stop waiting (and drop by policy) until one does.
-        this.#stalled = true
         this.#roomWaiters.delete(resolve)
         resolve()
-      }, MAX_WAIT_FOR_ROOM_MS)
+      }, this.#holdLeft())
     })
     clearTimeout(timer)
+    shortfall.heldUntil = Date.now()
+    shortfall.heldMs += shortfall.heldUntil - started
   }
 
   /**
@@ -166,10 +181,10 @@ export class Delivery {
   }
 
   /**
-   * Resolves once `count` lines have been received and each of them is published or dropped, or after
-   * `closeTimeout` ms (Redis unreachable; the lines stay buffered). Never rejects.
+   * Resolves once `count` lines have been received and each of them is published or dropped, or after `timeoutMs`
+   * (Redis unreachable; the lines stay buffered). Never rejects.
    */
-  async settled (count: number): Promise<void> {
+  async settled (count: number, timeoutMs = this.#options.closeTimeout): Promise<void> {
     if (this.#accounting.settled(count)) return
     let timer: NodeJS.Timeout | undefined
     await new Promise<void>((resolve) => {
@@ -178,7 +193,7 @@ export class Delivery {
       timer = setTimeout(() => {
         this.#waiters.delete(waiter)
         resolve()
-      }, this.#options.closeTimeout)
+      }, timeoutMs)
     })
     clearTimeout(timer)
   }
@@ -189,7 +204,7 @@ export class Delivery {
    */
   async close (): Promise<void> {
     try {
-      await this.settled(this.counters.received)
+      await this.settled(this.counters.received, this.#closeWindow())
       this.#stopped = true
       this.#stop()
       this.#wake()
@@ -201,6 +216,19 @@ export class Delivery {
     } catch (error) {
       debug(this.#secrets, 'close failed: %s', error instanceof Error ? error.message : String(error))
     }
+  }
+
+  /**
+   * How long the close may wait for Redis: `closeTimeout`, less the time the reader waited for room within the last
+   * `closeTimeout` ms. The application may have been closing meanwhile (the worker learns of it only once it has
+   * read every line), and the whole close must fit in `closeTimeout` from there.
+   */
+  #closeWindow (): number {
+    const { closeTimeout } = this.#options
+    const shortfall = this.#shortfall
+    if (shortfall === undefined) return closeTimeout
+    const recent = Math.min(shortfall.heldMs, Math.max(0, shortfall.heldUntil - (Date.now() - closeTimeout)))
+    return closeTimeout - recent
   }
 
   async #run (): Promise<void> {
@@ -239,7 +267,6 @@ export class Delivery {
 
   /** Counts what a batch became (but for its lines to send again, which the caller handles). */
   #count (result: PublishResult): PublishResult {
-    this.#stalled = false
     this.counters.published += result.published
     this.counters.historyFailed += result.historyFailed
     if (result.rejected > 0) this.#drop('rejected', result.rejected)
@@ -297,6 +324,9 @@ export class Delivery {
   }
 
   #wake (): void {
+    // Drained to half: the shortfall, if any, is over; the next one may wait for room again.
+    if (this.#shortfall !== undefined && this.#queue.length * 2 <= this.#options.maxBufferedLines &&
+      this.#queue.bytes * 2 <= this.#options.maxBufferedBytes) this.#shortfall = undefined
     if (this.#roomWaiters.size > 0 && !this.full) {
       for (const resolve of this.#roomWaiters) resolve()
       this.#roomWaiters.clear()
