@@ -1,7 +1,7 @@
 'use strict'
 // The benchmark suite (`npm run bench`): starts a private redis-server, runs each scenario with its variants
 // alternated (A B A B ...), and writes the medians to BENCHMARKS.md with the machine, the versions and the command.
-// Options: --runs N (default 5), --only burst,watched,latency,elu,outage,cluster, --quick (1 run, short phases; not for
+// Options: --runs N (default 5), --only burst,watched,latency,elu,outage,slowlink,cluster, --quick (1 run, short phases; not for
 // BENCHMARKS.md), --out FILE (default BENCHMARKS.md).
 const { spawn, execFileSync } = require('node:child_process')
 const { writeFileSync, readFileSync } = require('node:fs')
@@ -10,12 +10,13 @@ const { join } = require('node:path')
 const Redis = require('ioredis').default
 const { startRedisServer } = require('../scripts/redis-server')
 const { startCluster, command } = require('../scripts/redis-topology')
+const { startSlowLink } = require('../scripts/slow-link')
 
 const args = process.argv.slice(2)
 const flag = (name, fallback) => { const i = args.indexOf(name); return i === -1 ? fallback : args[i + 1] }
 const quick = args.includes('--quick')
 const RUNS = quick ? 1 : Number(flag('--runs', '5'))
-const ONLY = flag('--only', 'burst,watched,latency,elu,outage,cluster').split(',')
+const ONLY = flag('--only', 'burst,watched,latency,elu,outage,slowlink,cluster').split(',')
 const OUT = flag('--out', join(__dirname, '..', 'BENCHMARKS.md'))
 const APPS = join(__dirname, 'apps')
 const BURST_LINES = 200_000
@@ -248,6 +249,57 @@ async function outage (server) {
   }
 }
 
+/**
+ * A Redis that is merely slow: the same application over a link to the server that carries 1.2 MB/s, and over
+ * one that does not limit it, while it logs 2.3 MB/s; then process.exit(0). What the application holds
+ * (RSS), how far behind the worker's reading is when the last line is logged, and how long the exit takes.
+ */
+async function slowLink (server) {
+  const seconds = quick ? 4 : 12
+  const rate = 10_000
+  const variants = [['unlimited link', 1e9], ['1.2 MB/s link', 1.2e6]]
+  const samples = Object.fromEntries(variants.map(([v]) => [v, []]))
+  for (let run = 0; run < RUNS; run++) {
+    for (const [variant, bytesPerSecond] of variants) {
+      const link = await startSlowLink({ targetPort: server.port, bytesPerSecond })
+      try {
+        const { wallMs, result, stderr } = await runNode('slow-link.js', [link.url, String(rate), String(seconds)])
+        const exitedAt = now()
+        const closed = /closed; (\d+) of (\d+) lines published, (\d+) dropped/.exec(stderr)
+        const sample = {
+          rssGrowthMb: result.peakRssMb - result.rssBeforeMb,
+          sent: result.sent,
+          waiting: result.sent - result.receivedWhenLogged,
+          exitMs: exitedAt - result.exitAt,
+          published: closed === null ? result.sent : Number(closed[1]),
+          dropped: closed === null ? 0 : Number(closed[3]),
+          wallMs
+        }
+        // Every line is accounted for at exit: the closing line on stderr says so when any were dropped.
+        if (closed !== null && Number(closed[2]) !== result.sent) throw new Error(`slow link: ${closed[2]} of ${result.sent} lines accounted`)
+        samples[variant].push(sample)
+        log(`slow link ${variant} run ${run + 1}: ${JSON.stringify(sample)}`)
+      } finally {
+        await link.close()
+      }
+    }
+  }
+  const m = (v, key) => median(samples[v].map((x) => x[key]))
+  return {
+    title: `Outage: a slow link to Redis while logging ${(rate * 230 / 1e6).toFixed(1)} MB/s`,
+    note: `The application logs ${rate.toLocaleString('en')} lines/s of about 230 bytes for ${seconds} s through a TCP ` +
+      'forwarder (scripts/slow-link.js) that carries 1.2 MB/s to the server, or does not limit it, then calls ' +
+      '`process.exit(0)`. RSS of the application process (both threads) sampled every 50 ms, growth from the start of ' +
+      'logging to its peak; "lines not yet read" is how many lines the worker had not read when the last one was ' +
+      'logged (pino keeps them in the application\'s memory); the exit is timed from `process.exit(0)` to the ' +
+      'process\'s end. Default options (`closeTimeout` 3 000 ms, `maxBufferedLines` 10 000).',
+    head: ['variant', 'RSS growth, MB', 'lines not yet read', 'exit ms', 'published', 'dropped'],
+    rows: variants.map(([v]) => [v, m(v, 'rssGrowthMb').toFixed(0), m(v, 'waiting').toFixed(0), m(v, 'exitMs').toFixed(0),
+      m(v, 'published').toFixed(0), m(v, 'dropped').toFixed(0)]),
+    samples
+  }
+}
+
 /** CPU seconds a server has used, and how many PUBLISH and SPUBLISH it ran. */
 async function serverWork (port) {
   const info = String(await command(port, ['INFO', 'all']))
@@ -316,7 +368,7 @@ async function scaleOut (server) {
 // --- report -----------------------------------------------------------------------------------------------
 
 /** The issue's targets, checked against this run's figures. */
-function targets ({ burst, watched, latency, elu, outage }) {
+function targets ({ burst, watched, latency, elu, outage, slowlink }) {
   const rows = []
   const cell = (ok) => (ok ? 'met' : '**not met**')
   const wallOf = (v) => median(burst.samples[v].wall)
@@ -350,6 +402,19 @@ function targets ({ burst, watched, latency, elu, outage }) {
     const identity = outage.samples.every((x) => x.published + x.dropped === x.received)
     rows.push(['outage: published + dropped = received', identity ? 'held in every run' : 'broken', cell(identity)])
   }
+  if (slowlink !== undefined) {
+    const of = (variant, key) => median(slowlink.samples[variant].map((x) => x[key]))
+    // The same application over a link that does not limit Redis grows too (V8's heaps at this rate): the slow
+    // link may add the buffer's cap, 16 MiB of line text, and 16 MB.
+    const extra = of('1.2 MB/s link', 'rssGrowthMb') - of('unlimited link', 'rssGrowthMb')
+    rows.push(['slow link: RSS growth ≤ the unlimited link\'s + buffer cap (16 MiB) + 16 MB', `+${extra.toFixed(0)} MB`, cell(extra <= 16 + 16)])
+    const waiting = of('1.2 MB/s link', 'waiting')
+    const sent = of('1.2 MB/s link', 'sent')
+    rows.push(['slow link: lines not yet read when the last is logged ≤ 1 % of them', `${waiting.toFixed(0)} of ${sent}`, cell(waiting <= sent / 100)])
+    const exit = of('1.2 MB/s link', 'exitMs')
+    // closeTimeout, plus the half second the transport gives Redis to acknowledge QUIT.
+    rows.push(['slow link: exit ≤ closeTimeout (3 s) + 0.5 s', `${exit.toFixed(0)} ms`, cell(exit <= 3500)])
+  }
   return rows.length === 0 ? [] : ['## Targets', '', table({ head: ['target', 'this run', ''], rows }), '']
 }
 
@@ -372,7 +437,7 @@ async function main () {
   const results = []
   const byName = {}
   try {
-    for (const [name, scenario] of Object.entries({ burst, watched, latency, elu, outage, cluster: scaleOut })) {
+    for (const [name, scenario] of Object.entries({ burst, watched, latency, elu, outage, slowlink: slowLink, cluster: scaleOut })) {
       if (!ONLY.includes(name)) continue
       log(`== ${name}`)
       byName[name] = await scenario(server)
