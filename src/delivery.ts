@@ -23,14 +23,6 @@ const MAX_IN_FLIGHT = 2
 const RETRY_DELAY_MS = 50
 /** Longest wait for Redis to acknowledge QUIT at close. */
 const QUIT_TIMEOUT_MS = 500
-/**
- * While Redis is connected and the buffer is full, the reader waits for room rather than drop: a burst is delayed,
- * not dropped. But for this long at most in one shortfall (and never longer than `closeTimeout`): while the reader
- * waits, pino keeps what it does not read in the application's memory, so a Redis that takes lines more slowly than
- * they come (a slow link, a busy server, a stalled one) would move the backlog there. Past it, the reader reads on
- * and the buffer drops by policy, until it has drained to half: then the shortfall is over.
- */
-const MAX_HOLD_MS = 2000
 /** Distinct refusal messages reported before the transport stops repeating itself. */
 const MAX_DISTINCT_WARNINGS = 20
 /** While lines keep being lost, one notice of the loss a second at most. */
@@ -100,8 +92,13 @@ export class Delivery {
 
   /**
    * True when the reader should wait (`room()`) before adding: the buffer is full, Redis is expected to take lines
-   * soon (no error since it was last ready, or since start), and the current shortfall has not yet had its time
-   * (see MAX_HOLD_MS).
+   * soon (no error since it was last ready, or since start), and the current shortfall has not yet had its time.
+   *
+   * Waiting for room delays a burst rather than drop it. But while the reader waits, pino keeps what it does not
+   * read in the application's memory, so a Redis that takes lines more slowly than they come (a slow link, a busy
+   * server, a stalled one) would move the backlog there. So the reader waits at most `closeTimeout` in one
+   * shortfall (the same bound the application accepts at exit); past that it reads on and the buffer drops by
+   * policy, until it has drained to half: then the shortfall is over.
    */
   get full (): boolean {
     return !this.#stopped && !this.#outage && !this.#queue.hasRoom() && this.#holdLeft() > 0
@@ -109,8 +106,8 @@ export class Delivery {
 
   /** Milliseconds the reader may still wait for room in the current shortfall. */
   #holdLeft (): number {
-    const hold = Math.min(MAX_HOLD_MS, this.#options.closeTimeout)
-    return this.#shortfall === undefined ? hold : this.#shortfall.since + hold - Date.now()
+    const { closeTimeout } = this.#options
+    return this.#shortfall === undefined ? closeTimeout : this.#shortfall.since + closeTimeout - Date.now()
   }
 
   /**
