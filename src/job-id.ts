@@ -26,8 +26,11 @@ export interface ChannelNames {
   globalChannel: string | false
 }
 
+/** The channel every line is published to, unless `globalChannel` says otherwise. */
+export const GLOBAL_LOG_CHANNEL = 'logs:global'
+
 /** The names the transport uses unless told otherwise. */
-export const DEFAULT_CHANNEL_NAMES: Readonly<ChannelNames> = Object.freeze({ channelPrefix: 'logs', globalChannel: 'logs:global' })
+export const DEFAULT_CHANNEL_NAMES: Readonly<ChannelNames> = Object.freeze({ channelPrefix: 'logs', globalChannel: GLOBAL_LOG_CHANNEL })
 
 /** True when `id` is a string that can name a channel, whatever the channel names (the first part of the rule). */
 export function isWellFormedJobId (id: unknown): id is string {

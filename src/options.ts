@@ -6,13 +6,12 @@
  */
 import type { IncomingMessage } from 'node:http'
 import type { RedisOptions } from 'ioredis'
-import { DEFAULT_CHANNEL_NAMES, JOB_ID_RULE, jobChannel } from './job-id'
+import { DEFAULT_CHANNEL_NAMES, GLOBAL_LOG_CHANNEL, JOB_ID_RULE, jobChannel } from './job-id'
 import { fail } from './option-error'
 import { redisOptionsFromUrl } from './redis-url'
 import { HISTORY_ID } from './stream-id'
 
-/** The channel every line is published to, unless `globalChannel` says otherwise. */
-export const GLOBAL_LOG_CHANNEL = DEFAULT_CHANNEL_NAMES.globalChannel as string
+export { GLOBAL_LOG_CHANNEL }
 
 /** Milliseconds between two `'stats'` events, unless `statsInterval` says otherwise. */
 export const DEFAULT_STATS_INTERVAL = 10_000

@@ -196,7 +196,9 @@ describe('subscribe', () => {
       const error = await subscription.ready.then(() => undefined, (e: unknown) => e as Error)
       expect(error?.message).toMatch(/WRONGPASS|invalid password|NOAUTH/)
       expect(error?.message).toMatch(/check the username, password and ACL/)
-      expect(error?.message).not.toContain('wrong-pw-123')
+      // Nowhere in the error: not its message, its stack or any property of its own.
+      for (const key of Object.getOwnPropertyNames(error)) expect(String((error as unknown as Record<string, unknown>)[key])).not.toContain('wrong-pw-123')
+      expect(JSON.stringify(error)).not.toContain('wrong-pw-123')
     } finally {
       await locked.stop()
     }

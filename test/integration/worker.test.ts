@@ -9,6 +9,8 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { freePort, startRedisServer, type RedisServer } from '../../scripts/redis-server'
 import { closeTransport as closeTransportWithStats, jobIdFactory, userIdMixin, withUserId } from '../../src/index'
+import type { TransportStats } from '../../src/stats'
+import { accounted } from '../helpers/app'
 import { BUILT_ENTRY } from '../helpers/paths'
 import { Subscriber, publishCalls } from '../helpers/subscriber'
 import { once, waitFor } from '../helpers/wait'
@@ -156,7 +158,7 @@ describe('through the worker thread', () => {
     logger.info('one')
     logger.info('two')
     await flush(logger)
-    const stats = await closeTransportWithStats(transport)
+    const stats = accounted(await closeTransportWithStats(transport) as TransportStats)
     expect(stats).toMatchObject({ received: 2, published: 0, dropped: 2, droppedByCause: { misconfigured: 2 } })
     expect(errors).toEqual([])
     expect(sub.messages).toEqual([])
