@@ -3,8 +3,9 @@
 // the log call, see subscriber.js), then ends on its own. Reports { sent, elu, peakRssMb, stats } on stdout:
 // main-thread event-loop utilization over the logging window, the peak RSS sampled every 50 ms, and the
 // transport's closing figures when it has them. Usage: node paced.js VARIANT URL RATE SECONDS [OPTIONS_JSON]
-const { closeTransport } = require('../../dist/index.js')
-const { pinoLogger } = require('./variants')
+const { join } = require('node:path')
+const { pinoLogger, DIST } = require('./variants')
+const { closeTransport } = require(join(DIST, 'index.js'))
 const { pace } = require('./pace')
 const [variant, url, rateText, secondsText, optionsText = '{}'] = process.argv.slice(2)
 const rate = Number(rateText)

@@ -3,15 +3,15 @@
 // Redis that may be slow), each line about 230 bytes with a child `userId` binding, then calls process.exit(0) at
 // once. Samples RSS every 50 ms. Prints { sent, rssBeforeMb, peakRssMb, receivedWhenLogged, exitAt } as it
 // exits: how many lines the worker had read when the last one was logged (from a 'stats' event at most 100 ms
-// old), and when the exit began, for the parent to time the exit. With BENCH_DIST set, the transport is taken from
-// that build instead (to measure an earlier build the same way). Usage: node slow-link.js URL RATE SECONDS
+// old), and when the exit began, for the parent to time the exit (BENCH_DIST: see variants.js).
+// Usage: node slow-link.js URL RATE SECONDS
 const { writeSync } = require('node:fs')
 const { join } = require('node:path')
 const pino = require('pino')
 const { pace } = require('./pace')
+const { DIST } = require('./variants')
 const [url, rateText, secondsText] = process.argv.slice(2)
-const dist = process.env.BENCH_DIST ?? join(__dirname, '../../dist')
-const transport = pino.transport({ target: join(dist, 'index.js'), options: { url, statsInterval: 100 } })
+const transport = pino.transport({ target: join(DIST, 'index.js'), options: { url, statsInterval: 100 } })
 const logger = pino(transport).child({ userId: 'job_bench_0001' })
 
 const mb = () => process.memoryUsage.rss() / 2 ** 20

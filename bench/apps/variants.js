@@ -1,13 +1,17 @@
 'use strict'
-// The pino-based variants the benchmarks compare, by name.
+// The pino-based variants the benchmarks compare, by name. With BENCH_DIST set, the transport is taken from that
+// build instead of this one's dist/ (to measure an earlier build the same way).
 const { join } = require('node:path')
 const pino = require('pino')
+
+/** The build the transport variants load. */
+const DIST = process.env.BENCH_DIST ?? join(__dirname, '../../dist')
 
 const targets = {
   'pino/file': () => ({ target: 'pino/file', options: { destination: '/dev/null' } }),
   'no-op transport': () => ({ target: join(__dirname, '../baselines/noop-transport.js'), options: {} }),
-  'redis-log-transport': (url, options) => ({ target: join(__dirname, '../../dist/index.js'), options: { url, ...options } }),
-  'redis-log-transport, batchScript: false': (url, options) => ({ target: join(__dirname, '../../dist/index.js'), options: { url, ...options, batchScript: false } }),
+  'redis-log-transport': (url, options) => ({ target: join(DIST, 'index.js'), options: { url, ...options } }),
+  'redis-log-transport, batchScript: false': (url, options) => ({ target: join(DIST, 'index.js'), options: { url, ...options, batchScript: false } }),
   'naive transport': (url) => ({ target: join(__dirname, '../baselines/naive-transport.js'), options: { url } })
 }
 
@@ -19,4 +23,4 @@ function pinoLogger (variant, url, options = {}) {
   return { logger: pino(transport).child({ userId: 'job_bench_0001' }), transport }
 }
 
-module.exports = { pinoLogger }
+module.exports = { pinoLogger, DIST }
