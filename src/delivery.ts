@@ -1,11 +1,11 @@
 /**
  * Worker side: moves routed lines from the bounded buffer to Redis and owns time: when a batch goes out, how long
- * a flush may wait, the close deadline. It holds no Redis details (those are the publisher's) and keeps the
- * accounting: every line received ends as published or as dropped with a cause.
+ * the reader may wait for room, how long a flush may wait, the close deadline. It holds no Redis details (those are
+ * the publisher's); it tells accounting.ts what became of every line: published, or dropped with a cause.
  *
  * Batching needs no timer: a line arriving while nothing is in flight is sent on the next turn of the event loop
- * (a lone line goes out at once); lines arriving while a pipeline is in flight wait and leave together in the
- * next one. One pipeline is in flight at a time, so order is kept on every channel.
+ * (a lone line goes out at once); lines arriving while batches are in flight wait and leave together in the next
+ * one. At most two batches are in flight, on one connection, so order is kept on every channel.
  */
 import { Accounting, type Counters } from './accounting'
 import { LineQueue } from './buffer'

@@ -55,8 +55,8 @@ describe('SSE viewers that hang up', () => {
   type HangUp = { afterSent: number } | { afterFirstLine: number }
 
   /**
-   * Opens a raw request; `hangUp` destroys it, and so does `when` comes (or 5 s, whatever happens). `done` resolves
-   * once it has hung up or failed.
+   * Opens a raw request; `hangUp` destroys it, and so does the moment `when` names (or 5 s, whichever comes first).
+   * `done` resolves once it has hung up or failed.
    */
   function request (url: string, headers: Record<string, string> = {}, when?: HangUp): { hangUp: () => void, done: Promise<void>, streamed: () => boolean } {
     const req = http.get(url, { headers: { Accept: 'text/event-stream', ...headers } })
