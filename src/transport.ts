@@ -38,30 +38,38 @@ export async function createTransport (input?: RedisLogTransportOptions): Promis
     toApplication?.postMessage({ code: 'EVENT', name, args: [payload] })
     stream?.emit(name, payload)
   }
+  stream = start(input, emit)
+  return stream
+}
+
+/** The transport that publishes, or, when it cannot start, the one that counts every line as misconfigured. */
+function start (input: RedisLogTransportOptions | undefined, emit: EmitEvent): RedisLogTransportStream {
   let options: ResolvedOptions
   try {
     options = resolveOptions(input)
   } catch (error) {
     // An option's TypeError names it and never echoes its value.
     const problem = asError(error).message.replace(/^redis-log-transport: /, '')
-    stream = misconfiguredTransport(problem, ' (resolveOptions(options) checks them at start-up)', emit, [])
-    return stream
+    return misconfiguredTransport(problem, ' (resolveOptions(options) checks them at start-up)', emit, [])
   }
   let delivery: Delivery
   try {
     delivery = new Delivery(options, emit)
   } catch (error) {
     const secrets = secretsOf(options.fromUrl, options.redis)
-    stream = misconfiguredTransport(`cannot start: ${asError(error).message}`, '', emit, secrets)
-    return stream
+    return misconfiguredTransport(`cannot start: ${asError(error).message}`, '', emit, secrets)
   }
-  const running = delivery
-  stream = build(async function (source: AsyncIterable<Entry>) {
+  return publishing(options, delivery)
+}
+
+/** The transport proper: reads pino's lines, routes each once, and hands it to `delivery`. */
+function publishing (options: ResolvedOptions, delivery: Delivery): RedisLogTransportStream {
+  const stream = build(async function (source: AsyncIterable<Entry>) {
     // pino ignores backpressure: while the worker does not read, lines pile up in the application's memory. So the
-    // loop waits only while Redis is taking lines and the buffer is full, and never long (see Delivery.room).
+    // loop waits only while Redis is taking lines and the buffer is full, and for a bounded time (see Delivery.full).
     for await (const entry of source) {
-      if (running.full) await running.room()
-      running.add(entry)
+      if (delivery.full) await delivery.room()
+      delivery.add(entry)
     }
   }, {
     // Route while splitting: each line is parsed once, and no wrapper object is made for it.
@@ -69,13 +77,12 @@ export async function createTransport (input?: RedisLogTransportOptions): Promis
     metadata: false,
     async close () {
       // Resolve with nothing: whatever this resolves with is taken as an error.
-      await running.close()
+      await delivery.close()
     }
   }) as unknown as RedisLogTransportStream
-  const built = stream
-  built.flush = async function flush () {
+  stream.flush = async function flush () {
     // Lines already split but not yet read by the loop above count too.
-    await running.settled(running.counters.received + built.readableLength)
+    await delivery.settled(delivery.counters.received + stream.readableLength)
   }
-  return built
+  return stream
 }
