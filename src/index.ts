@@ -1,30 +1,34 @@
 /**
- * The package entry, loaded in the application thread: the job context helpers, the shutdown helpers, the reading
- * side (subscribe), and the transport factory that pino's worker calls. ioredis is loaded only where a connection
- * is made: by the factory, in the worker, or by the first `subscribe()` call.
+ * The package entry, loaded in the application thread: the job context helpers and the shutdown helpers
+ * (`app/`), the option checks, the readers (`reader/`: subscribe, the SSE handler), and the transport factory that
+ * pino's worker calls (`worker/`). Light: ioredis is loaded only where a connection is made, by the factory in the
+ * worker, or by the first `subscribe()` or `createLogStreamHandler()` call; the `require`s below do that.
  */
-import type { LogStreamHandlerOptions, RedisLogTransportOptions, SubscribeOptions } from './options'
-import type { LogStreamHandler } from './sse'
-import type { LogSubscription } from './subscribe'
-import type { RedisLogTransportStream } from './transport'
+import type { LogStreamHandlerOptions, SubscribeOptions } from './reader/options'
+import type { LogStreamHandler } from './reader/sse'
+import type { LogSubscription } from './reader/subscription'
+import type { RedisLogTransportOptions } from './worker/options'
+import type { RedisLogTransportStream } from './worker/transport'
 
-export { userIdContext, withUserId, getUserContext, jobIdFactory, userIdMixin, createUserIdMixin } from './context'
-export { GLOBAL_LOG_CHANNEL, resolveOptions } from './options'
-export { isUsableJobId } from './job-id'
-export { closeTransport, flushOnSignals } from './shutdown'
-export type { ChannelNames } from './job-id'
-export type { RedisLogTransportOptions, ResolvedOptions, DropPolicy, HistoryOptions, SubscribeOptions, SubscribeSource, ReaderOptions } from './options'
-export type { LogMessage, LogSubscription } from './subscribe'
-export type { LogStreamHandlerOptions, Authorize } from './options'
-export type { LogStreamHandler } from './sse'
-export type { TransportStream, CloseTransportOptions, FlushOnSignalsOptions } from './shutdown'
-export type { TransportStats, DroppedEvent, DropCause, InvalidCounts, TransportEvents } from './stats'
-export type { RedisLogTransportStream } from './transport'
+export { userIdContext, withUserId, getUserContext, jobIdFactory, userIdMixin, createUserIdMixin } from './app/context'
+export { closeTransport, flushOnSignals } from './app/shutdown'
+export { GLOBAL_LOG_CHANNEL } from './shared/channel-names'
+export { isUsableJobId } from './shared/job-id'
+export { resolveOptions } from './worker/options'
+export type { TransportStream, CloseTransportOptions, FlushOnSignalsOptions } from './app/shutdown'
+export type { LogMessage } from './reader/message-queue'
+export type { SubscribeOptions, SubscribeSource, ReaderOptions, LogStreamHandlerOptions, Authorize } from './reader/options'
+export type { LogStreamHandler } from './reader/sse'
+export type { LogSubscription } from './reader/subscription'
+export type { ChannelNames } from './shared/channel-names'
+export type { HistoryOptions } from './shared/history'
+export type { TransportStats, DroppedEvent, DropCause, InvalidCounts, TransportEvents } from './shared/stats'
+export type { RedisLogTransportOptions, ResolvedOptions, DropPolicy } from './worker/options'
+export type { RedisLogTransportStream } from './worker/transport'
 
 /** The transport factory: `pino.transport({ target: 'redis-log-transport', options })` runs it in the worker. */
 export default async function redisLogTransport (options?: RedisLogTransportOptions): Promise<RedisLogTransportStream> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createTransport } = require('./transport') as typeof import('./transport')
+  const { createTransport } = require('./worker/transport') as typeof import('./worker/transport')
   return await createTransport(options)
 }
 
@@ -33,8 +37,7 @@ export default async function redisLogTransport (options?: RedisLogTransportOpti
  * of subscribe({ job }))`. With `history: n`, starts with the last n lines kept by the transport's `history` option.
  */
 export function subscribe (options?: SubscribeOptions): LogSubscription {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const loaded = require('./subscribe') as typeof import('./subscribe')
+  const loaded = require('./reader/subscribe') as typeof import('./reader/subscribe')
   return loaded.subscribe(options)
 }
 
@@ -43,7 +46,6 @@ export function subscribe (options?: SubscribeOptions): LogSubscription {
  * lines to a browser as Server-Sent Events, with replay and exact resume when `history` is on.
  */
 export function createLogStreamHandler (options?: LogStreamHandlerOptions): LogStreamHandler {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const loaded = require('./sse') as typeof import('./sse')
+  const loaded = require('./reader/sse') as typeof import('./reader/sse')
   return loaded.createLogStreamHandler(options)
 }

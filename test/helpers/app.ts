@@ -5,8 +5,8 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import { join } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
-import type { RedisLogTransportOptions } from '../../src/options'
-import type { DroppedEvent, TransportStats } from '../../src/stats'
+import type { RedisLogTransportOptions } from '../../src/worker/options'
+import type { DroppedEvent, TransportStats } from '../../src/shared/stats'
 import { FIXTURES, ROOT } from './paths'
 import { waitFor } from './wait'
 

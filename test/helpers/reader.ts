@@ -1,4 +1,4 @@
-import type { LogMessage, LogSubscription } from '../../src/subscribe'
+import type { LogMessage, LogSubscription } from '../../src/reader/subscribe'
 import { waitFor } from './wait'
 
 /** Reads a subscription in the background, keeping every message, so a test can wait for them with a deadline. */

@@ -4,8 +4,8 @@
  */
 import pino from 'pino'
 import { startRedisServer, type RedisServer } from '../../scripts/redis-server'
-import { closeTransport } from '../../src/shutdown'
-import type { TransportStats } from '../../src/stats'
+import { closeTransport } from '../../src/app/shutdown'
+import type { TransportStats } from '../../src/shared/stats'
 import { accounted } from '../helpers/app'
 import { BUILT_ENTRY } from '../helpers/paths'
 import { Subscriber } from '../helpers/subscriber'

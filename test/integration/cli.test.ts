@@ -4,13 +4,11 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { once as onceEvent } from 'node:events'
-import { join } from 'node:path'
 import pino from 'pino'
 import { freePort, startRedisServer, type RedisServer } from '../../scripts/redis-server'
-import { BUILT_ENTRY, ROOT } from '../helpers/paths'
+import { BUILT_ENTRY, CLI } from '../helpers/paths'
 import { waitFor } from '../helpers/wait'
 
-const CLI = join(ROOT, 'dist', 'cli.js')
 
 class Tail {
   stdout = ''

@@ -3,24 +3,24 @@
  * bounds and the accounting identity (published + dropped == received).
  */
 import { startRedisServer, freePort, type RedisServer } from '../../scripts/redis-server'
-import { Delivery } from '../../src/delivery'
-import { resolveOptions, type RedisLogTransportOptions } from '../../src/options'
-import { createRouter } from '../../src/route'
+import type { Counters } from '../../src/worker/accounting'
+import type { Delivery } from '../../src/worker/delivery'
+import { resolveOptions, type RedisLogTransportOptions } from '../../src/worker/options'
+import { assemble } from '../../src/worker/transport'
 import { Subscriber, publishCalls } from '../helpers/subscriber'
 import { logLine } from '../helpers/lines'
 import { waitFor } from '../helpers/wait'
 import { captureStderr } from '../helpers/stderr'
 import Redis from 'ioredis'
 
-function setup (options: RedisLogTransportOptions): { delivery: Delivery, send: (line: string) => void } {
-  const resolved = resolveOptions(options, {})
-  const delivery = new Delivery(resolved)
-  const route = createRouter(resolved, delivery.counters.invalid)
-  return { delivery, send: (line) => { delivery.add(route(line)) } }
+/** Delivery as the transport assembles it, with its figures at hand. */
+function setup (options: RedisLogTransportOptions): { delivery: Delivery, counters: Counters, send: (line: string) => void } {
+  const { delivery, route, accounting } = assemble(resolveOptions(options, {}))
+  return { delivery, counters: accounting.counters, send: (line) => { delivery.add(route(line)) } }
 }
 
-function expectAccounted (delivery: Delivery): void {
-  const { received, published, dropped, droppedByCause } = delivery.counters
+function expectAccounted (counters: Counters): void {
+  const { received, published, dropped, droppedByCause } = counters
   expect(published + dropped).toBe(received)
   expect(Object.values(droppedByCause).reduce((a, b) => a + b, 0)).toBe(dropped)
 }
@@ -51,14 +51,14 @@ describe('delivery against a live server', () => {
   afterEach(async () => { await sub.close() })
 
   it('publishes every line to its channels, in order, many lines sharing a round trip', async () => {
-    const { delivery, send } = setup({ url: server.url })
+    const { delivery, counters, send } = setup({ url: server.url })
     await waitFor(() => sub !== undefined, 'subscriber')
     const before = await readsProcessed(server.url)
     const n = 5000
     for (let i = 0; i < n; i++) send(logLine(`line ${i}`, { userId: i % 2 === 0 ? 'even' : 'odd' }))
-    await delivery.settled(n)
+    await delivery.flushed(n)
     const reads = (await readsProcessed(server.url)) - before
-    expect(delivery.counters).toMatchObject({ received: n, published: n, dropped: 0 })
+    expect(counters).toMatchObject({ received: n, published: n, dropped: 0 })
     const even = await sub.waitFor('logs:even', n / 2)
     const global = await sub.waitFor('logs:global', n)
     expect(even.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(
@@ -67,7 +67,7 @@ describe('delivery against a live server', () => {
     // 10 000 PUBLISH commands arrived in far fewer socket reads than commands: they were pipelined.
     expect(reads).toBeLessThan(n / 10)
     await delivery.close()
-    expectAccounted(delivery)
+    expectAccounted(counters)
   })
 
   it('sends a lone line without waiting for more', async () => {
@@ -81,23 +81,23 @@ describe('delivery against a live server', () => {
     const port = await freePort()
     const url = `redis://127.0.0.1:${port}`
     // The transport retries every 300 ms, which leaves the subscriber time to join before the lines go out.
-    const { delivery, send } = setup({ url, redis: { retryStrategy: () => 300 } })
+    const { delivery, counters, send } = setup({ url, redis: { retryStrategy: () => 300 } })
     for (let i = 0; i < 100; i++) send(logLine(`early ${i}`, { userId: 'late' }))
-    await waitFor(() => delivery.counters.errors > 0, 'a connection error')
-    expect(delivery.counters.published).toBe(0)
+    await waitFor(() => counters.errors > 0, 'a connection error')
+    expect(counters.published).toBe(0)
     expect(delivery.buffered).toBe(100)
     const late = await startRedisServer({ port })
     try {
       const lateSub = await Subscriber.start(url)
       const job = await lateSub.waitFor('logs:late', 100)
       expect(job.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(Array.from({ length: 100 }, (_, i) => `early ${i}`))
-      await waitFor(() => delivery.counters.published === 100, '100 published lines')
+      await waitFor(() => counters.published === 100, '100 published lines')
       expect(await publishCalls(url)).toBe(200)
       send(logLine('after'))
       await lateSub.waitFor('logs:global', 101)
       await lateSub.close()
       await delivery.close()
-      expectAccounted(delivery)
+      expectAccounted(counters)
       expect(warnings()).toMatch(new RegExp(`cannot publish to Redis at 127.0.0.1:${port}: .*ECONNREFUSED.*Buffering up to 10000 lines`))
       expect(warnings()).toContain(`connected to Redis at 127.0.0.1:${port} again`)
       // One warning per outage, not one per failed attempt or per line.
@@ -109,31 +109,31 @@ describe('delivery against a live server', () => {
 
   it('keeps memory bounded while Redis is away, counting what it drops', async () => {
     const port = await freePort()
-    const { delivery, send } = setup({ url: `redis://127.0.0.1:${port}`, maxBufferedLines: 50, closeTimeout: 200 })
+    const { delivery, counters, send } = setup({ url: `redis://127.0.0.1:${port}`, maxBufferedLines: 50, closeTimeout: 200 })
     for (let i = 0; i < 500; i++) send(logLine(`l${i}`))
     expect(delivery.buffered).toBe(50)
-    expect(delivery.counters.droppedByCause.overflow).toBe(450)
+    expect(counters.droppedByCause.overflow).toBe(450)
     expect(warnings().match(/buffer full \(50 lines or 16777216 bytes\): dropping the oldest lines/g)).toHaveLength(1)
     await delivery.close()
-    expect(delivery.counters.droppedByCause.shutdown).toBe(50)
-    expectAccounted(delivery)
+    expect(counters.droppedByCause.shutdown).toBe(50)
+    expectAccounted(counters)
     expect(warnings()).toContain('closed; 0 of 500 lines published, 500 dropped (overflow: 450, shutdown: 50).')
   })
 
   it('survives a restart mid-stream and publishes what was logged after it', async () => {
     const restarted = await startRedisServer()
-    const { delivery, send } = setup({ url: restarted.url, redis: { retryStrategy: () => 20 } })
+    const { delivery, counters, send } = setup({ url: restarted.url, redis: { retryStrategy: () => 20 } })
     try {
       for (let i = 0; i < 200; i++) send(logLine(`before ${i}`))
-      await delivery.settled(200)
+      await delivery.flushed(200)
       await restarted.restart()
       for (let i = 0; i < 200; i++) send(logLine(`after ${i}`))
-      await waitFor(() => delivery.counters.published + delivery.counters.dropped === 400, 'all 400 lines accounted')
-      expect(delivery.counters.published).toBe(400)
-      expect(delivery.counters.reconnects).toBe(1)
+      await waitFor(() => counters.published + counters.dropped === 400, 'all 400 lines accounted')
+      expect(counters.published).toBe(400)
+      expect(counters.reconnects).toBe(1)
       expect(await publishCalls(restarted.url)).toBe(200) // counted by the new server process
       await delivery.close()
-      expectAccounted(delivery)
+      expectAccounted(counters)
     } finally {
       await restarted.stop()
     }
@@ -141,18 +141,18 @@ describe('delivery against a live server', () => {
 
   it('re-sends the lines of a pipeline cut off by a server killed mid-flow, losing none', async () => {
     const killed = await startRedisServer()
-    const { delivery, send } = setup({ url: killed.url, maxBufferedLines: 100_000, maxBatchLines: 200 })
+    const { delivery, counters, send } = setup({ url: killed.url, maxBufferedLines: 100_000, maxBatchLines: 200 })
     try {
       const n = 30_000
       for (let i = 0; i < n; i++) send(logLine(`flow ${i}`))
-      await waitFor(() => delivery.counters.published > 0, 'the first lines to go out')
+      await waitFor(() => counters.published > 0, 'the first lines to go out')
       await killed.restart()
-      await delivery.settled(n)
-      await waitFor(() => delivery.counters.published === n, `all ${n} lines published`)
-      expect(delivery.counters.dropped).toBe(0)
-      expect(delivery.counters.errors).toBeGreaterThan(0)
+      await delivery.flushed(n)
+      await waitFor(() => counters.published === n, `all ${n} lines published`)
+      expect(counters.dropped).toBe(0)
+      expect(counters.errors).toBeGreaterThan(0)
       await delivery.close()
-      expectAccounted(delivery)
+      expectAccounted(counters)
     } finally {
       await killed.stop()
     }
@@ -160,52 +160,52 @@ describe('delivery against a live server', () => {
 
   it('closes within its deadline when Redis is unreachable, counting the rest as shutdown', async () => {
     const port = await freePort()
-    const { delivery, send } = setup({ url: `redis://127.0.0.1:${port}`, closeTimeout: 300 })
+    const { delivery, counters, send } = setup({ url: `redis://127.0.0.1:${port}`, closeTimeout: 300 })
     for (let i = 0; i < 10; i++) send(logLine(`l${i}`))
     await delivery.close()
-    expect(delivery.counters.droppedByCause.shutdown).toBe(10)
-    expectAccounted(delivery)
+    expect(counters.droppedByCause.shutdown).toBe(10)
+    expectAccounted(counters)
     send(logLine('after close'))
-    expect(delivery.counters.droppedByCause.shutdown).toBe(11)
+    expect(counters.droppedByCause.shutdown).toBe(11)
   })
 
   it('counts lines the server refuses, warns once without the password, and keeps going', async () => {
     const admin = new Redis(server.url)
     await admin.call('ACL', 'SETUSER', 'limited', 'on', '>Sup3rS3cret!', '~*', '&logs:allowed', '+@all')
     admin.disconnect()
-    const { delivery, send } = setup({ url: `redis://limited:Sup3rS3cret!@127.0.0.1:${server.port}` })
+    const { delivery, counters, send } = setup({ url: `redis://limited:Sup3rS3cret!@127.0.0.1:${server.port}` })
     for (let i = 0; i < 5; i++) send(logLine(`denied ${i}`, { userId: 'forbidden' }))
     send(logLine('allowed', { userId: 'allowed' }))
-    await waitFor(() => delivery.counters.published + delivery.counters.dropped === 6, 'six lines accounted')
-    expect(delivery.counters.droppedByCause.rejected).toBe(6) // the global channel is not allowed either
+    await waitFor(() => counters.published + counters.dropped === 6, 'six lines accounted')
+    expect(counters.droppedByCause.rejected).toBe(6) // the global channel is not allowed either
     expect(warnings().match(/refused to publish: (NOPERM|ERR The user executing the script can't publish)/g)).toHaveLength(1)
     expect(warnings()).not.toContain('Sup3rS3cret!')
     await delivery.close()
-    expectAccounted(delivery)
+    expectAccounted(counters)
   })
 
   it('publishes a line whose history Redis refuses, counts it in historyFailed and warns once', async () => {
     const admin = new Redis(server.url)
     await admin.call('ACL', 'SETUSER', 'no-streams', 'on', '>Hist0ryS3cret', 'resetkeys', '~other:*', '&*', '+@all')
     admin.disconnect()
-    const { delivery, send } = setup({ url: `redis://no-streams:Hist0ryS3cret@127.0.0.1:${server.port}`, history: true })
+    const { delivery, counters, send } = setup({ url: `redis://no-streams:Hist0ryS3cret@127.0.0.1:${server.port}`, history: true })
     for (let i = 0; i < 3; i++) send(logLine(`line ${i}`, { userId: 'nohistory' }))
-    await delivery.settled(3)
-    expect(delivery.counters).toMatchObject({ published: 3, dropped: 0, historyFailed: 3 })
+    await delivery.flushed(3)
+    expect(counters).toMatchObject({ published: 3, dropped: 0, historyFailed: 3 })
     expect(await sub.waitFor('logs:nohistory', 3)).toHaveLength(3)
     expect(warnings().match(/refused to keep history: .*counted in historyFailed/g)).toHaveLength(1)
     expect(warnings()).not.toContain('Hist0ryS3cret')
     await delivery.close()
-    expectAccounted(delivery)
+    expectAccounted(counters)
   })
 
   it('with globalChannel false, counts lines with no job as unrouted', async () => {
-    const { delivery, send } = setup({ url: server.url, globalChannel: false })
+    const { delivery, counters, send } = setup({ url: server.url, globalChannel: false })
     send(logLine('no job'))
     send(logLine('job', { userId: 'only' }))
     await sub.waitFor('logs:only', 1)
     await delivery.close()
-    expect(delivery.counters).toMatchObject({ received: 2, published: 1, droppedByCause: { unrouted: 1 } })
+    expect(counters).toMatchObject({ received: 2, published: 1, droppedByCause: { unrouted: 1 } })
     expect(sub.on('logs:global')).toEqual([])
   })
 })
@@ -215,8 +215,7 @@ describe('delivery events and notices, in process', () => {
     const port = await freePort()
     const events: Array<[string, unknown]> = []
     const resolved = resolveOptions({ url: `redis://127.0.0.1:${port}`, maxBufferedLines: 5, statsInterval: 20, closeTimeout: 100, maxLineBytes: 200 }, {})
-    const delivery = new Delivery(resolved, (name, payload) => { events.push([name, payload]) })
-    const route = createRouter(resolved, delivery.counters.invalid)
+    const { delivery, route } = assemble(resolved, (name, payload) => { events.push([name, payload]) })
     for (let i = 0; i < 150; i++) delivery.add(route(logLine(`l${i}`)))
     delivery.add(route(logLine('x'.repeat(300))))
     delivery.add(route('not json'))
@@ -242,9 +241,9 @@ describe('delivery events and notices, in process', () => {
   it('after losing lines, tells the global channel how many and when, once, before what it kept', async () => {
     const port = await freePort()
     const url = `redis://127.0.0.1:${port}`
-    const { delivery, send } = setup({ url, maxBufferedLines: 10, redis: { retryStrategy: () => 300 } })
+    const { delivery, counters, send } = setup({ url, maxBufferedLines: 10, redis: { retryStrategy: () => 300 } })
     for (let i = 0; i < 50; i++) send(logLine(`l${i}`))
-    await waitFor(() => delivery.counters.errors > 0, 'a connection error')
+    await waitFor(() => counters.errors > 0, 'a connection error')
     const late = await startRedisServer({ port })
     try {
       const sub = await Subscriber.start(url)
@@ -257,7 +256,7 @@ describe('delivery events and notices, in process', () => {
       await sub.close()
       await delivery.close()
       // The notice is the transport's own line: not counted among the application's.
-      expect(delivery.counters).toMatchObject({ received: 50, published: 10, dropped: 40, reconnects: 0 })
+      expect(counters).toMatchObject({ received: 50, published: 10, dropped: 40, reconnects: 0 })
     } finally {
       await late.stop()
     }

@@ -4,9 +4,9 @@
  */
 import pino from 'pino'
 import { freePort, startRedisServer, type RedisServer } from '../../scripts/redis-server'
-import { closeTransport } from '../../src/shutdown'
-import type { DroppedEvent, TransportStats } from '../../src/stats'
-import type { RedisLogTransportOptions } from '../../src/options'
+import { closeTransport } from '../../src/app/shutdown'
+import type { DroppedEvent, TransportStats } from '../../src/shared/stats'
+import type { RedisLogTransportOptions } from '../../src/worker/options'
 import { accounted } from '../helpers/app'
 import { BUILT_ENTRY } from '../helpers/paths'
 import { once, waitFor } from '../helpers/wait'

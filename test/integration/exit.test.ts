@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { freePort, startRedisServer, type RedisServer } from '../../scripts/redis-server'
 import { FIXTURES, ROOT } from '../helpers/paths'
-import type { TransportStats } from '../../src/stats'
+import type { TransportStats } from '../../src/shared/stats'
 import { App, accounted } from '../helpers/app'
 import { publishCalls } from '../helpers/subscriber'
 

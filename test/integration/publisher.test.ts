@@ -5,14 +5,15 @@
  */
 import Redis from 'ioredis'
 import { freePort, startRedisServer, type RedisServer } from '../../scripts/redis-server'
-import { resolveOptions, type RedisLogTransportOptions } from '../../src/options'
-import { Publisher } from '../../src/publisher'
-import type { Entry } from '../../src/route'
+import { resolveOptions, type RedisLogTransportOptions } from '../../src/worker/options'
+import type { Publisher } from '../../src/worker/publisher'
+import { connectedPublisher } from '../helpers/worker'
+import type { Entry } from '../../src/worker/route'
 import { Subscriber, publishCalls } from '../helpers/subscriber'
 import { waitFor } from '../helpers/wait'
 
 function publisherFor (options: RedisLogTransportOptions, onError: (e: Error) => void = () => {}): Publisher {
-  return new Publisher(resolveOptions({ maxReconnectDelay: 100, ...options }, {}), { onReady: () => {}, onError })
+  return connectedPublisher(resolveOptions({ maxReconnectDelay: 100, ...options }, {}), { onError })
 }
 
 const entries = (n: number, channels: string[]): Entry[] => Array.from({ length: n }, (_, i) => ({ line: `line ${i}`, channels }))

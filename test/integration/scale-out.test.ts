@@ -7,18 +7,17 @@ import { spawn } from 'node:child_process'
 import { once as onceEvent } from 'node:events'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
 import Redis from 'ioredis'
 import pino from 'pino'
 import {
   command, keySlot, startCluster, startSentinel, type ClusterNode, type RedisCluster, type RedisSentinel
 } from '../../scripts/redis-topology'
 import { closeTransport, createLogStreamHandler, subscribe, type LogSubscription, type TransportStats } from '../../src/index'
-import { resolveOptions, type RedisLogTransportOptions } from '../../src/options'
-import { Publisher } from '../../src/publisher'
-import type { Entry } from '../../src/route'
+import { resolveOptions, type RedisLogTransportOptions } from '../../src/worker/options'
+import type { Entry } from '../../src/worker/route'
 import { accounted } from '../helpers/app'
-import { BUILT_ENTRY, ROOT } from '../helpers/paths'
+import { BUILT_ENTRY, CLI } from '../helpers/paths'
+import { connectedPublisher } from '../helpers/worker'
 import { Reader } from '../helpers/reader'
 import { SseClient } from '../helpers/sse-client'
 import { waitFor } from '../helpers/wait'
@@ -113,7 +112,7 @@ describe('Redis Cluster', () => {
   it('serves redis-log-tail and the SSE handler from the cluster, with SSUBSCRIBE where sharded', async () => {
     const [job] = jobsOnEveryShard('viewers')
     const nodes = cluster.startupNodes.map((n) => `${n.host}:${n.port}`)
-    const tail = spawn(process.execPath, [join(ROOT, 'dist', 'cli.js'), '--cluster', nodes.join(','), '--sharded', '--job', job ?? ''])
+    const tail = spawn(process.execPath, [CLI, '--cluster', nodes.join(','), '--sharded', '--job', job ?? ''])
     let printed = ''
     let complaints = ''
     let exited: number | null | undefined
@@ -159,7 +158,7 @@ describe('Redis Cluster', () => {
 
   it('in process: splits a batch per node, and sends again what a moved slot redirected', async () => {
     const jobs = jobsOnEveryShard('inproc')
-    const publisher = new Publisher(resolveOptions({ cluster: cluster.startupNodes, sharded: true, history: { maxLen: 100 } }, {}), { onReady: () => {}, onError: () => {} })
+    const publisher = connectedPublisher(resolveOptions({ cluster: cluster.startupNodes, sharded: true, history: { maxLen: 100 } }, {}))
     try {
       await publisher.whenReady()
       expect(publisher.usesScript).toBe(false)
@@ -257,7 +256,7 @@ describe('Sentinel', () => {
   it('publishes to the new primary after a failover, every line accounted for', async () => {
     const redis = { sentinels: sentinel.sentinels, name: sentinel.name }
     const before = await readerOn(subscribe({ redis: { ...redis }, job: 'watched', source: 'pubsub' }))
-    const publisher = new Publisher(resolveOptions({ redis }, {}), { onReady: () => {}, onError: () => {} })
+    const publisher = connectedPublisher(resolveOptions({ redis }, {}))
     expect(publisher.target).toBe(`Sentinel group "${sentinel.name}"`) // where it publishes, never a password
     await publisher.close(100)
     const { transport, logger } = start({ redis, history: true })

@@ -3,13 +3,12 @@
  * test time: `rediss://` with the right CA delivers; a CA that does not match fails clearly, once, without a crash.
  */
 import { spawnSync } from 'node:child_process'
-import { join } from 'node:path'
 import Redis from 'ioredis'
 import { startRedisServer, type RedisServer } from '../../scripts/redis-server'
 import { subscribe } from '../../src/index'
 import { App, accounted } from '../helpers/app'
 import { makeCertificates, type Certificates } from '../helpers/certificates'
-import { ROOT } from '../helpers/paths'
+import { CLI } from '../helpers/paths'
 import { waitFor } from '../helpers/wait'
 
 describe('TLS, through the worker', () => {
@@ -86,7 +85,7 @@ describe('rediss:// against a server without TLS', () => {
 
   it('redis-log-tail exits 1 with that cause on one line', () => {
     const { REDIS_URL: _ignored, ...env } = process.env
-    const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), '--url', `rediss://127.0.0.1:${plain.port}?connectTimeout=300`], { env, encoding: 'utf8', timeout: 10_000 })
+    const run = spawnSync(process.execPath, [CLI, '--url', `rediss://127.0.0.1:${plain.port}?connectTimeout=300`], { env, encoding: 'utf8', timeout: 10_000 })
     expect(run.status).toBe(1)
     expect(run.stderr).toBe(`redis-log-tail: cannot follow logs:global at 127.0.0.1:${plain.port}: connect ETIMEDOUT (${hint})\n`)
   })

@@ -4,7 +4,7 @@
  */
 import { once as onceEvent } from 'node:events'
 import redisLogTransport from '../../src/index'
-import type { RedisLogTransportStream } from '../../src/transport'
+import type { RedisLogTransportStream } from '../../src/worker/transport'
 import { startRedisServer, type RedisServer } from '../../scripts/redis-server'
 import { logLine } from '../helpers/lines'
 import { captureStderr } from '../helpers/stderr'

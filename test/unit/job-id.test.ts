@@ -1,4 +1,4 @@
-import { JOB_ID_RULE, MAX_JOB_ID_LENGTH, isUsableJobId, isWellFormedJobId, jobChannel } from '../../src/job-id'
+import { JOB_ID_RULE, MAX_JOB_ID_LENGTH, isUsableJobId, isWellFormedJobId, jobChannel } from '../../src/shared/job-id'
 import { isUsableJobId as fromEntry } from '../../src/index'
 
 describe('the job id rule', () => {

@@ -1,4 +1,6 @@
-import { GLOBAL_LOG_CHANNEL, resolveLogStreamHandlerOptions, resolveOptions, resolveSubscribeOptions, type RedisLogTransportOptions } from '../../src/options'
+import { resolveLogStreamHandlerOptions, resolveSubscribeOptions } from '../../src/reader/options'
+import { GLOBAL_LOG_CHANNEL } from '../../src/shared/channel-names'
+import { resolveOptions, type RedisLogTransportOptions } from '../../src/worker/options'
 
 describe('resolveOptions', () => {
   it('applies documented defaults', () => {

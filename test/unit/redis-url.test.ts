@@ -1,5 +1,6 @@
-import { resolveOptions, resolveSubscribeOptions } from '../../src/options'
-import { redisOptionsFromUrl } from '../../src/redis-url'
+import { resolveSubscribeOptions } from '../../src/reader/options'
+import { resolveOptions } from '../../src/worker/options'
+import { redisOptionsFromUrl } from '../../src/shared/redis-url'
 
 const SECRET = 's3cr#t/p?ss%w0rd'
 

@@ -1,5 +1,5 @@
-import { createRouter, readUserId, NO_ID, OVERSIZE, type RouteOptions, type Router, type Entry } from '../../src/route'
-import type { InvalidCounts } from '../../src/stats'
+import { createRouter, readJobId, NO_ID, OVERSIZE, type RouteOptions, type Router, type Entry } from '../../src/worker/route'
+import type { InvalidCounts } from '../../src/shared/stats'
 
 const defaults: RouteOptions = { channelPrefix: 'logs', globalChannel: 'logs:global', userIdKey: 'userId', maxLineBytes: 1024 }
 let invalid: InvalidCounts
@@ -24,7 +24,7 @@ describe('route', () => {
 
   it('sends a line without userId to the global channel only, and does not count it as invalid', () => {
     expect(route('{"level":30,"msg":"hi"}').channels).toEqual(['logs:global'])
-    expect(readUserId('{"level":30}', 'userId')).toBe(NO_ID)
+    expect(readJobId('{"level":30}', 'userId')).toBe(NO_ID)
     expect(invalid).toEqual({ notJsonObject: 0, userId: 0 })
   })
 
@@ -81,7 +81,7 @@ describe('route', () => {
   })
 
   it('accepts an id of exactly the maximum length', () => {
-    expect(readUserId(`{"userId":"${'x'.repeat(256)}"}`, 'userId')).toHaveLength(256)
+    expect(readJobId(`{"userId":"${'x'.repeat(256)}"}`, 'userId')).toHaveLength(256)
   })
 
   it('refuses a line over maxLineBytes, measured in UTF-8 bytes, and takes one at the limit', () => {

@@ -3,8 +3,8 @@
  * is exercised in test/integration/exit.test.ts and events.test.ts).
  */
 import { EventEmitter } from 'node:events'
-import { closeTransport, flushOnSignals, type TransportStream } from '../../src/shutdown'
-import type { TransportStats } from '../../src/stats'
+import { closeTransport, flushOnSignals, type TransportStream } from '../../src/app/shutdown'
+import type { TransportStats } from '../../src/shared/stats'
 
 const STATS: TransportStats = {
   received: 1, published: 1, dropped: 0, droppedByCause: {}, buffered: 0, errors: 0, reconnects: 0, historyFailed: 0, invalid: { notJsonObject: 0, userId: 0 }

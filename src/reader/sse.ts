@@ -1,0 +1,251 @@
+/**
+ * `createLogStreamHandler()`: a `(req, res)` handler that streams a job's lines (or every line) to a browser as Server-Sent
+ * Events, for `node:http`, Express or Fastify (`reply.hijack()`, then the raw request and response).
+ *
+ * With history on, each event's `id:` is the line's history entry id: a new viewer gets the recent lines first, and a
+ * browser that reconnects sends `Last-Event-ID` and gets exactly the lines after it, then live ones. Viewers share
+ * the handler's Redis connections (see sse-hub.ts); a viewer's share is released as soon as it leaves.
+ *
+ * A browser may hang up at any moment, and `authorize` is usually asynchronous: the handler watches for it from the
+ * first line (see Browser), checks after every wait that it is still there, and never writes to a response whose
+ * client has gone. No failure escapes the handler: it becomes a 5xx for that request, reported once on stderr.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { HISTORY_ID } from '../shared/history'
+import { jobChannel } from '../shared/job-id'
+import { onceAny } from '../shared/once-any'
+import { secretsOf, warn } from '../shared/report'
+import type { LogMessage } from './message-queue'
+import {
+  DEFAULT_SUBSCRIBE_OPTIONS, resolveLogStreamHandlerOptions, subscriptionOptions,
+  type LogStreamHandlerOptions, type ResolvedLogStreamHandlerOptions, type ResolvedSubscribeOptions
+} from './options'
+import { ViewerHub } from './sse-hub'
+import type { LogSubscription } from './subscription'
+
+/** The handler: call it with a request and its response. */
+export interface LogStreamHandler {
+  (req: IncomingMessage, res: ServerResponse, next?: unknown): void
+  /** Viewers connected now. */
+  readonly connections: number
+  /** Redis connections the handler holds now, shared by its viewers. */
+  readonly redisConnections: number
+  /** Ends every open stream and releases its Redis connection. */
+  close: () => Promise<void>
+}
+
+/** What a request asked for and may see. */
+type View = { job: string | undefined } | { status: number, message: string }
+
+/** The browser at the other end of one request: whether it is still there, and what to release when it leaves. */
+class Browser {
+  #gone: boolean
+  readonly #onGone: Array<() => void> = []
+
+  constructor (readonly res: ServerResponse) {
+    // The response's 'close' before it has ended means the connection went away. Watched from the start: a browser
+    // may leave while authorize() runs, before anything was opened for it.
+    this.#gone = res.destroyed
+    res.once('close', () => { this.leave() })
+  }
+
+  /** True once the browser has gone (or the handler ended the stream): nothing may be written any more. */
+  get gone (): boolean {
+    return this.#gone || this.res.destroyed
+  }
+
+  /** Runs `release` when the browser leaves, at once if it has left already. */
+  onGone (release: () => void): void {
+    if (this.gone) release()
+    else this.#onGone.push(release)
+  }
+
+  leave (): void {
+    this.#gone = true
+    for (const release of this.#onGone.splice(0)) release()
+  }
+}
+
+/** Says each kind of trouble once on stderr (masked), and again only after the handler has served a viewer since. */
+class Troubles {
+  readonly #said = new Set<string>()
+  constructor (readonly secrets: readonly string[]) {}
+
+  say (kind: 'redis' | 'authorize' | 'internal', message: string): void {
+    if (this.#said.has(kind)) return
+    this.#said.add(kind)
+    warn(`the log stream handler ${message}`, this.secrets)
+  }
+
+  served (): void {
+    this.#said.clear()
+  }
+}
+
+/** Creates the SSE handler. Throws a `TypeError` naming the option when an option is invalid. */
+export function createLogStreamHandler (options: LogStreamHandlerOptions = {}): LogStreamHandler {
+  const resolved = resolveLogStreamHandlerOptions(options)
+  const open = new Set<Browser>()
+  const hub = new ViewerHub(resolved)
+  const troubles = new Troubles(secretsOf(resolved.fromUrl, resolved.redis))
+  const handler = function logStreamHandler (req: IncomingMessage, res: ServerResponse): void {
+    const browser = new Browser(res)
+    serve(resolved, hub, troubles, req, browser, open).catch((error: unknown) => {
+      troubles.say('internal', `failed (${firstLine(error)}); answering 500`)
+      if (!res.headersSent) reply(browser, 500, 'internal error')
+      else end(browser)
+    })
+  } as LogStreamHandler
+  Object.defineProperty(handler, 'connections', { get: () => open.size })
+  Object.defineProperty(handler, 'redisConnections', { get: () => hub.connections })
+  handler.close = async () => {
+    for (const browser of [...open]) end(browser)
+  }
+  return handler
+}
+
+async function serve (options: ResolvedLogStreamHandlerOptions, hub: ViewerHub, troubles: Troubles, req: IncomingMessage,
+  browser: Browser, open: Set<Browser>): Promise<void> {
+  const { res } = browser
+  if (browser.gone) return
+  if (req.method !== 'GET') {
+    res.setHeader('Allow', 'GET')
+    reply(browser, 405, 'method not allowed')
+    return
+  }
+  let query: URLSearchParams
+  try {
+    query = new URL(req.url ?? '/', 'http://localhost').searchParams
+  } catch {
+    reply(browser, 400, 'bad request')
+    return
+  }
+  let view: View
+  try {
+    view = await choose(options, req, query)
+  } catch (error) {
+    troubles.say('authorize', `answers 500: authorize() threw (${firstLine(error)})`)
+    reply(browser, 500, 'internal error')
+    return
+  }
+  if (browser.gone) return
+  if ('status' in view) {
+    reply(browser, view.status, view.message)
+    return
+  }
+  const subscription = hub.open(viewerOptions(options, view.job, resumeFrom(req, query)))
+  open.add(browser)
+  browser.onGone(() => {
+    open.delete(browser)
+    void subscription.close()
+  })
+  try {
+    await subscription.ready
+  } catch (error) {
+    if (browser.gone) return // closed because the browser left: nothing to report
+    troubles.say('redis', `answers 503: ${firstLine(error)}`)
+    reply(browser, 503, 'the log stream is not available now')
+    browser.leave()
+    return
+  }
+  if (browser.gone) return
+  troubles.served()
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache, no-transform',
+    // Proxies (nginx) must pass events on at once rather than buffer them.
+    'X-Accel-Buffering': 'no',
+    ...(req.httpVersionMajor === 1 ? { Connection: 'keep-alive' } : {})
+  })
+  res.write(`retry: ${options.retry}\n\n`)
+  const keepAlive = setInterval(() => { if (!browser.gone) res.write(': keepalive\n\n') }, options.keepAlive)
+  browser.onGone(() => { clearInterval(keepAlive) })
+  try {
+    await pump(subscription, browser)
+  } catch (error) {
+    // The subscription failed for good (the server refused to read): end the stream; the browser will retry.
+    troubles.say('redis', `ended a stream: ${firstLine(error)}`)
+  }
+  end(browser)
+}
+
+/** What the viewer of `job` reads: the channel, or the history stream from `lastEventId` (or the recent lines). */
+function viewerOptions (options: ResolvedLogStreamHandlerOptions, job: string | undefined, lastEventId: string | undefined): ResolvedSubscribeOptions {
+  const { history } = options
+  return subscriptionOptions(options, {
+    job,
+    // `replay` is used when there is no Last-Event-ID, or one the stream never issued (see startReading).
+    ...(history === false
+      ? { source: 'pubsub', history: 0, after: undefined, historyKeyPrefix: DEFAULT_SUBSCRIBE_OPTIONS.historyKeyPrefix }
+      : { source: 'stream', history: options.replay, after: lastEventId, historyKeyPrefix: history.keyPrefix }),
+    maxQueued: DEFAULT_SUBSCRIBE_OPTIONS.maxQueued
+  })
+}
+
+/** Writes each line as an event, pausing while the connection to the browser is full, until the browser leaves. */
+async function pump (subscription: LogSubscription, browser: Browser): Promise<void> {
+  const { res } = browser
+  let corked = false
+  for await (const message of subscription) {
+    // Lines still queued when the browser left go nowhere; leaving the loop closes the subscription.
+    if (browser.gone) break
+    // Lines that arrive together leave in one chunk.
+    if (!corked) {
+      corked = true
+      res.cork()
+      setImmediate(() => {
+        corked = false
+        res.uncork()
+      })
+    }
+    // Until the browser's connection takes more, or is gone.
+    if (!res.write(event(message)) && !browser.gone) await onceAny(res, ['drain', 'close'])
+  }
+}
+
+/** One SSE event. pino lines hold no newline, but a carriage return would end an SSE line early. */
+function event (message: LogMessage): string {
+  const data = message.line.split(/\r\n|\r|\n/).map((part) => `data: ${part}\n`).join('')
+  return message.id === undefined ? `${data}\n` : `id: ${message.id}\n${data}\n`
+}
+
+/**
+ * The view a request asks for, if it may see it. A job id must pass the package's one rule (shared/job-id.ts), whoever
+ * names it: the request (400) or `authorize` (403; an id such as `'global'` would otherwise show every job's lines).
+ */
+async function choose (options: ResolvedLogStreamHandlerOptions, req: IncomingMessage, query: URLSearchParams): Promise<View> {
+  const asked = query.get('job') ?? undefined
+  if (asked !== undefined && jobChannel(asked, options) === undefined) return { status: 400, message: 'invalid job id' }
+  const allowed = options.authorize === undefined ? true : await options.authorize(req)
+  if (allowed === true) return { job: asked }
+  if (typeof allowed === 'string' && jobChannel(allowed, options) !== undefined && (asked === undefined || asked === allowed)) {
+    return { job: allowed }
+  }
+  return { status: 403, message: 'forbidden' }
+}
+
+/** The id of the last event the browser saw (`Last-Event-ID`, or `lastEventId` in the query for polyfills). */
+function resumeFrom (req: IncomingMessage, query: URLSearchParams): string | undefined {
+  const header = req.headers['last-event-id']
+  const id = typeof header === 'string' ? header.trim() : query.get('lastEventId')
+  return id !== null && HISTORY_ID.test(id) ? id : undefined
+}
+
+/** A short plain-text answer, if the browser is still there to read it. */
+function reply (browser: Browser, status: number, message: string): void {
+  if (browser.gone) return
+  browser.res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
+  browser.res.end(`${message}\n`)
+}
+
+/** Ends the stream (if the browser is still there) and releases what it held. */
+function end (browser: Browser): void {
+  if (!browser.gone) browser.res.end()
+  browser.leave()
+}
+
+/** The first line of an error's message, for one line on stderr (masked by `warn`). */
+function firstLine (error: unknown): string {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  return (message.replace(/^Error: redis-log-transport: /, '').split('\n')[0] ?? '').slice(0, 300)
+}

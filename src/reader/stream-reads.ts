@@ -1,0 +1,72 @@
+/**
+ * Reading a history stream, the same for `subscribe()` and the SSE handler's viewers: where a reader starts, a
+ * blocking read of what comes next, and a read of a range it lacks. A read that fails because the connection went
+ * away waits for it to come back and reads again from the same id; a refusal of the server (ACL, wrong type) is
+ * final and thrown.
+ */
+import { untilReady, type Client } from '../shared/connection'
+import { asError, isRefusal } from '../shared/errors'
+import { compareIds, nextId } from '../shared/history'
+import { debug } from '../shared/report'
+
+/** Lines read per XREAD or XRANGE; also how far ahead of its reader a stream subscription reads. */
+export const READ_COUNT = 1000
+/** How long one XREAD waits for a new entry before asking again (it returns at once when there is one). */
+const BLOCK_MS = 5000
+
+/** A history entry: its id, and its fields and values in turn. */
+export type StreamEntry = [id: string, fields: string[]]
+
+/**
+ * Where a reader of `key` starts: right after `after` when the stream has issued that id; otherwise (no `after`, or
+ * an id beyond the stream's last entry: from the future, or from a stream recreated since, after a Redis restart
+ * without persistence) as a new reader, where the stream ends now, with its newest `history` entries to replay first,
+ * oldest first.
+ */
+export async function startReading (client: Client, key: string, after: string | undefined, history: number): Promise<{ last: string, replay: StreamEntry[] }> {
+  const end = await lastId(client, key)
+  if (after !== undefined && compareIds(after, end) <= 0) return { last: after, replay: [] }
+  if (history === 0 || end === '0-0') return { last: end, replay: [] }
+  const recent = await client.xrevrange(key, end, '-', 'COUNT', history) as StreamEntry[]
+  return { last: end, replay: recent.reverse() }
+}
+
+/** The id of the stream's newest entry, `'0-0'` when it has none. */
+export async function lastId (client: Client, key: string): Promise<string> {
+  const newest = await client.xrevrange(key, '+', '-', 'COUNT', 1) as StreamEntry[]
+  return newest[0]?.[0] ?? '0-0'
+}
+
+/**
+ * One XREAD of `key` after `last`, waiting up to `BLOCK_MS`: the entries, none when the wait ran out, or none once
+ * the connection is back after being lost. Throws when the server refused: that is final.
+ */
+export async function readAfter (client: Client, key: string, last: string, secrets: readonly string[]): Promise<StreamEntry[]> {
+  return await readOrWaitForConnection(client, key, last, secrets, async () => {
+    const reply = await client.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', key, last) as Array<[string, StreamEntry[]]> | null
+    return reply?.[0]?.[1] ?? []
+  }) ?? []
+}
+
+/**
+ * Up to `READ_COUNT` entries of `key` after `last`, at once (XRANGE), or `undefined` once the connection is back
+ * after being lost: read again. Throws when the server refused: that is final.
+ */
+export async function readRange (client: Client, key: string, last: string, secrets: readonly string[]): Promise<StreamEntry[] | undefined> {
+  return await readOrWaitForConnection(client, key, last, secrets, async () => {
+    return await client.xrange(key, nextId(last), '+', 'COUNT', READ_COUNT) as StreamEntry[]
+  })
+}
+
+/** Runs `read`; when the connection fails under it, waits for the connection to be back and returns `undefined`. */
+async function readOrWaitForConnection (client: Client, key: string, last: string, secrets: readonly string[],
+  read: () => Promise<StreamEntry[]>): Promise<StreamEntry[] | undefined> {
+  try {
+    return await read()
+  } catch (error) {
+    if (isRefusal(error)) throw error
+    debug(secrets, 'reading %s failed (%s); resuming after %s', key, asError(error).message, last)
+    await untilReady(client)
+    return undefined
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Pure: a batch as one call of a small Lua script (EVALSHA) that runs PUBLISH, and with history XADD, for every
+ * line and channel: the scripts, the compact arguments a batch becomes, and what the script's reply means for each
+ * line. One ioredis command per batch instead of one per PUBLISH is most of the CPU a pipeline costs the worker,
+ * and each line crosses the socket once, whatever its number of channels.
+ */
+import { HISTORY_FIELD } from '../shared/history'
+import type { PublishResult } from './batch'
+import type { Entry } from './route'
+
+/**
+ * Both scripts take the batch the same compact way, so that a line crosses the socket once however many channels
+ * it goes to: first the batch's distinct channel lists (how many, then for each its length and its channels), then
+ * one pair per line: the number of its channel list (from 1) and the line. The lines of one job share one list
+ * (see route.ts), so a batch has few of them. `forEachChannelOfEachLine(first, body)` reads that from `ARGV[first]`
+ * on and runs `body` with `channel`, `line` and `n`, the number of the PUBLISH (from 1, counting every line's
+ * channels in order), which is how the scripts report what failed.
+ */
+const forEachChannelOfEachLine = (first: number, body: string): string => `local lists = {}
+local i = ${first + 1}
+for l = 1, tonumber(ARGV[${first}]) do
+  local length = tonumber(ARGV[i])
+  local list = {}
+  for c = 1, length do list[c] = ARGV[i + c] end
+  lists[l] = list
+  i = i + length + 1
+end
+local n = 0
+for j = i, #ARGV, 2 do
+  local list, line = lists[tonumber(ARGV[j])], ARGV[j + 1]
+  for c = 1, #list do
+    n = n + 1
+    local channel = list[c]
+${body}
+  end
+end`
+
+/** Runs PUBLISH for every line and each of its channels; the reply lists each failed PUBLISH's `n` and its error. */
+export const PUBLISH_BATCH_LUA = `local refused = {}
+${forEachChannelOfEachLine(1, `    local reply = redis.pcall('PUBLISH', channel, line)
+    if type(reply) == 'table' and reply.err then
+      refused[#refused + 1] = n
+      refused[#refused + 1] = reply.err
+    end`)}
+return refused`
+
+/**
+ * The same with history: ARGV starts with MAXLEN, the key prefix, the global channel ('' for none), the job TTL and
+ * the global TTL; each PUBLISH follows its XADD, and a failed XADD is reported with its `n` negated.
+ */
+export const PUBLISH_BATCH_WITH_HISTORY_LUA = `local maxlen, prefix, global, jobTtl, globalTtl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local refused = {}
+local kept = {}
+${forEachChannelOfEachLine(6, `    local key = prefix .. channel
+    local added = redis.pcall('XADD', key, 'MAXLEN', '~', maxlen, '*', '${HISTORY_FIELD}', line)
+    if type(added) == 'table' and added.err then
+      refused[#refused + 1] = -n
+      refused[#refused + 1] = added.err
+    elseif not kept[key] then
+      kept[key] = true
+      redis.pcall('EXPIRE', key, channel == global and globalTtl or jobTtl)
+    end
+    local reply = redis.pcall('PUBLISH', channel, line)
+    if type(reply) == 'table' and reply.err then
+      refused[#refused + 1] = n
+      refused[#refused + 1] = reply.err
+    end`)}
+return refused`
+
+
+/**
+ * Matches the script's list of refusals (number of the PUBLISH from 1, counting every line's channels in order;
+ * error; ...; a negative number for a failed XADD) to lines. A line one of whose channels refused the PUBLISH
+ * counts as rejected.
+ */
+export function readScriptReplies (batch: readonly Entry[], refusals: readonly unknown[], toError: (message: string) => Error): PublishResult {
+  if (refusals.length === 0) return { published: batch.length, rejected: 0, retry: [], historyFailed: 0 }
+  const refused = new Set<number>()
+  const notKept = new Set<number>()
+  const result: PublishResult = { published: 0, rejected: 0, retry: [], historyFailed: 0 }
+  for (let i = 0; i < refusals.length; i += 2) {
+    const number = Number(refusals[i])
+    if (number < 0) {
+      notKept.add(-number)
+      result.historyError ??= toError(String(refusals[i + 1]))
+    } else {
+      refused.add(number)
+      result.error ??= toError(String(refusals[i + 1]))
+    }
+  }
+  let number = 0
+  for (const entry of batch) {
+    let rejected = false
+    let historyFailed = false
+    for (let c = 0; c < entry.channels.length; c++) {
+      number++
+      if (refused.has(number)) rejected = true
+      if (notKept.has(number)) historyFailed = true
+    }
+    if (rejected) result.rejected++
+    else {
+      result.published++
+      if (historyFailed) result.historyFailed++
+    }
+  }
+  return result
+}
+
+/**
+ * Appends a batch to a script's arguments in the scripts' compact form: the distinct channel lists, then one
+ * (list number, line) pair per line. Lists are told apart by identity: the router hands every line of a job the
+ * same list, and an equal list that is not the same object only costs a few bytes more.
+ */
+export function encodeScriptBatch (args: Array<string | number>, batch: readonly Entry[]): void {
+  const numbers = new Map<readonly string[], number>()
+  const pairs: Array<string | number> = new Array<string | number>(batch.length * 2)
+  const listsAt = args.length
+  args.push(0)
+  batch.forEach((entry, index) => {
+    let number = numbers.get(entry.channels)
+    if (number === undefined) {
+      number = numbers.size + 1
+      numbers.set(entry.channels, number)
+      args.push(entry.channels.length, ...entry.channels)
+    }
+    pairs[2 * index] = number
+    pairs[2 * index + 1] = entry.line
+  })
+  args[listsAt] = numbers.size
+  for (const value of pairs) args.push(value)
+}

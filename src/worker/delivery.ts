@@ -1,0 +1,261 @@
+/**
+ * The send loop: moves routed lines from the bounded buffer to Redis through the publisher, and owns time: when a
+ * batch goes out, whether the reader waits for room (room.ts), how long a flush may wait, the close deadline. It
+ * holds no Redis details (those are the publisher's) and tells accounting what became of every line: published, or
+ * dropped with a cause.
+ *
+ * Batching needs no timer: a line arriving while nothing is in flight is sent on the next turn of the event loop
+ * (a lone line goes out at once); lines arriving while batches are in flight wait and leave together in the next
+ * one. At most two batches are in flight, on one connection, so order is kept on every channel.
+ */
+import type { DropCause } from '../shared/stats'
+import { debug } from '../shared/report'
+import type { Accounting } from './accounting'
+import type { PublishResult } from './batch'
+import { gapNotice, LossNotices, type Gap } from './gap-notice'
+import type { LineBuffer } from './line-buffer'
+import type { ResolvedOptions } from './options'
+import type { Publisher } from './publisher'
+import { RoomWait } from './room'
+import { OVERSIZE, type Entry } from './route'
+import type { Warnings } from './warnings'
+
+/** Batches sent before the first is answered. */
+const MAX_IN_FLIGHT = 2
+/** Pause before re-sending lines whose connection went away, so a flapping link is not hammered. */
+const RETRY_DELAY_MS = 50
+/** Longest wait for Redis to acknowledge QUIT at close. */
+const QUIT_TIMEOUT_MS = 500
+
+export type DeliveryOptions = Pick<ResolvedOptions, 'maxBatchLines' | 'closeTimeout' | 'globalChannel'>
+
+/** What delivery works with; the transport makes them (see transport.ts). */
+export interface DeliveryParts {
+  buffer: LineBuffer
+  publisher: Publisher
+  accounting: Accounting
+  warnings: Warnings
+  secrets: readonly string[]
+}
+
+export class Delivery {
+  readonly #options: DeliveryOptions
+  readonly #buffer: LineBuffer
+  readonly #publisher: Publisher
+  readonly #accounting: Accounting
+  readonly #warnings: Warnings
+  readonly #secrets: readonly string[]
+  readonly #room: RoomWait
+  readonly #notices = new LossNotices()
+  #scheduled = false
+  #running: Promise<void> | undefined
+  #stopped = false
+  #stop!: () => void
+  readonly #stopSignal = new Promise<void>((resolve) => { this.#stop = resolve })
+  /** Redis is not taking lines: an error since it was last ready (or since start). */
+  #outage = false
+  #everReady = false
+
+  constructor (options: DeliveryOptions, parts: DeliveryParts) {
+    this.#options = options
+    ;({ buffer: this.#buffer, publisher: this.#publisher, accounting: this.#accounting, warnings: this.#warnings, secrets: this.#secrets } = parts)
+    this.#room = new RoomWait(options.closeTimeout)
+    this.#publisher.connect({
+      onReady: () => { this.#onReady() },
+      onError: (error) => { this.#onError(error) }
+    })
+  }
+
+  /** Lines waiting in the buffer. */
+  get buffered (): number {
+    return this.#buffer.length
+  }
+
+  /**
+   * True when the reader should wait (`room()`) before adding: the buffer is full, Redis is expected to take lines
+   * soon (no error since it was last ready, or since start), and the current shortfall has not yet had its time
+   * (see room.ts).
+   */
+  get full (): boolean {
+    return !this.#stopped && !this.#outage && !this.#buffer.hasRoom() && this.#room.left() > 0
+  }
+
+  /**
+   * Resolves when the buffer has room again, when Redis stops taking lines, or when the shortfall's time to wait
+   * has run out, whichever comes first.
+   */
+  async room (): Promise<void> {
+    await this.#room.wait()
+  }
+
+  /**
+   * Takes one routed line; `OVERSIZE` counts as received and as dropped.
+   * Never blocks and never throws: the reader of pino's lines must keep reading.
+   */
+  add (entry: Entry): void {
+    this.#accounting.counters.received++
+    if (entry === OVERSIZE) {
+      this.#drop('oversize', 1)
+      this.#warnings.oversize()
+      return
+    }
+    if (this.#stopped) {
+      this.#drop('shutdown', 1)
+      return
+    }
+    if (entry.channels.length === 0) {
+      this.#drop('unrouted', 1)
+      return
+    }
+    const dropped = this.#buffer.push(entry)
+    if (dropped > 0) this.#drop('overflow', dropped)
+    this.#schedule()
+  }
+
+  /** Starts the sending loop on the next turn of the event loop, unless it runs or is about to. */
+  #schedule (): void {
+    if (this.#running !== undefined || this.#scheduled || this.#stopped) return
+    this.#scheduled = true
+    setImmediate(() => {
+      this.#scheduled = false
+      this.#running = this.#run().finally(() => {
+        this.#running = undefined
+        // A line may have arrived between the loop's last look at the buffer and now.
+        if (this.#buffer.length > 0) this.#schedule()
+      })
+    })
+  }
+
+  /**
+   * Resolves once `count` lines have been received and each of them is published or dropped, or after `timeoutMs`
+   * (Redis unreachable; the lines stay buffered). Never rejects.
+   */
+  async flushed (count: number, timeoutMs = this.#options.closeTimeout): Promise<void> {
+    await this.#accounting.untilAccountedFor(count, timeoutMs)
+  }
+
+  /**
+   * Publishes what is buffered within the close window (`closeTimeout`, less what the reader waited for room just
+   * before), counts what is left as dropped ('shutdown'), and closes the connection. Never rejects.
+   */
+  async close (): Promise<void> {
+    try {
+      await this.flushed(this.#accounting.counters.received, this.#room.closeWindow())
+      this.#stopped = true
+      this.#stop()
+      this.#wake()
+      this.#drop('shutdown', this.#buffer.clear().length)
+      // Closing the connection also settles a pipeline still in flight; its lines are counted by #run.
+      await this.#publisher.close(QUIT_TIMEOUT_MS)
+      await this.#running
+      this.#accounting.close(this.#secrets)
+    } catch (error) {
+      debug(this.#secrets, 'close failed: %s', error instanceof Error ? error.message : String(error))
+    }
+  }
+
+  async #run (): Promise<void> {
+    // Batches sent and not yet answered, oldest first. Up to MAX_IN_FLIGHT at once on the one connection: Redis
+    // answers in order, so order holds, and the worker prepares the next batch while Redis runs the last one.
+    const inFlight: Array<Promise<PublishResult>> = []
+    for (;;) {
+      while (inFlight.length < MAX_IN_FLIGHT && this.#buffer.length > 0 && !this.#stopped && this.#publisher.ready &&
+        !this.#notices.due(Date.now())) {
+        inFlight.push(this.#publisher.publish(this.#buffer.take(this.#options.maxBatchLines)))
+      }
+      const oldest = inFlight.shift()
+      if (oldest === undefined) {
+        if (this.#buffer.length === 0 || this.#stopped) break
+        if (!this.#publisher.ready) await Promise.race([this.#publisher.whenReady(), this.#stopSignal])
+        else if (this.#notices.due(Date.now())) await this.#publishLossNotice()
+        continue
+      }
+      const result = this.#count(await oldest)
+      if (result.retry.length > 0) {
+        // The connection went away: the batches behind this one fail too. Their lines go back in order.
+        const retry = [...result.retry]
+        for (const later of inFlight.splice(0)) retry.push(...this.#count(await later).retry)
+        if (this.#stopped) {
+          this.#drop('shutdown', retry.length)
+        } else {
+          const dropped = this.#buffer.requeue(retry)
+          if (dropped > 0) this.#drop('overflow', dropped)
+          await Promise.race([delay(RETRY_DELAY_MS), this.#stopSignal])
+        }
+      }
+      this.#wake()
+    }
+    this.#wake()
+  }
+
+  /** Counts what a batch became (but for its lines to send again, which the caller handles). */
+  #count (result: PublishResult): PublishResult {
+    this.#accounting.published(result.published, result.historyFailed)
+    if (result.rejected > 0) this.#drop('rejected', result.rejected)
+    if (result.error !== undefined) {
+      this.#accounting.counters.errors++
+      // A lost connection is reported through onError, and its lines are sent again.
+      if (result.error.name === 'ReplyError') this.#warnings.refused(result.error)
+    }
+    if (result.historyError !== undefined) {
+      this.#accounting.counters.errors++
+      this.#warnings.historyRefused(result.historyError)
+    }
+    return result
+  }
+
+  /**
+   * Publishes one warn-level line on the global channel saying how many lines were lost and when, so that a live
+   * viewer sees the gap. It is not counted: it is the transport's line, not the application's.
+   */
+  async #publishLossNotice (): Promise<void> {
+    const gap = this.#notices.take(Date.now()) as Gap
+    const channel = this.#options.globalChannel
+    if (channel === false) return
+    const result = await this.#publisher.publish([{ line: gapNotice(gap, Date.now()), channels: [channel] }])
+    if (result.published > 0) return
+    if (result.rejected > 0) {
+      debug(this.#secrets, 'Redis refused the notice of %d lost lines', gap.lost)
+      return
+    }
+    debug(this.#secrets, 'could not publish the notice of %d lost lines', gap.lost)
+    this.#notices.putBack(gap)
+  }
+
+  #drop (cause: DropCause, count: number): void {
+    if (count === 0) return
+    this.#accounting.drop(cause, count)
+    if (cause === 'overflow') {
+      this.#notices.note(count, Date.now())
+      this.#warnings.overflow()
+    }
+    this.#wake()
+  }
+
+  /** The buffer changed: end the shortfall once it drained to half, and let a waiting reader go on when it may. */
+  #wake (): void {
+    if (this.#buffer.atMostHalfFull()) this.#room.end()
+    if (this.#room.waiting && !this.full) this.#room.release()
+  }
+
+  #onError (error: Error): void {
+    this.#accounting.counters.errors++
+    debug(this.#secrets, 'redis error: %s', error.message)
+    // Once closing, the connection is being torn down on purpose; the closing summary says what was lost.
+    if (this.#outage || this.#stopped) return
+    this.#outage = true
+    this.#wake() // a reader waiting for room reads on: Redis is not taking lines now
+    this.#warnings.outage(error)
+  }
+
+  #onReady (): void {
+    if (this.#everReady) this.#accounting.counters.reconnects++
+    this.#everReady = true
+    this.#warnings.ready(this.#outage)
+    this.#outage = false
+  }
+}
+
+async function delay (ms: number): Promise<void> {
+  await new Promise<void>((resolve) => { setTimeout(resolve, ms) })
+}

@@ -1,0 +1,127 @@
+import { ReplyError } from 'ioredis'
+import { DEFAULT_HISTORY } from '../../src/shared/history'
+import { isRetryable } from '../../src/worker/batch'
+import { planBatch, readPipelineReplies, type Reply } from '../../src/worker/batch-pipeline'
+import { encodeScriptBatch, readScriptReplies } from '../../src/worker/batch-script'
+import type { Entry } from '../../src/worker/route'
+
+const batch: Entry[] = [
+  { line: 'a', channels: ['logs:j', 'logs:global'] },
+  { line: 'b', channels: ['logs:global'] }
+]
+const ok: Reply = [null, 1]
+const refused: Reply = [new ReplyError('NOPERM this user has no permissions to access the channel'), undefined]
+const moved: Reply = [new ReplyError('MOVED 1234 127.0.0.1:7001'), undefined]
+const lost: Reply = [new Error('Connection is closed.'), undefined]
+
+describe('planBatch', () => {
+  it('makes one PUBLISH per line and channel, in order, with no key to route by', () => {
+    const commands = planBatch(batch, { history: false, globalChannel: 'logs:global', sharded: false })
+    expect(commands.map((c) => [c.entry, c.kind, c.args, c.key])).toEqual([
+      [0, 'publish', ['publish', 'logs:j', 'a'], undefined],
+      [0, 'publish', ['publish', 'logs:global', 'a'], undefined],
+      [1, 'publish', ['publish', 'logs:global', 'b'], undefined]
+    ])
+  })
+
+  it('with sharded, uses SPUBLISH routed by the channel; with history, XADD before each and one EXPIRE per stream', () => {
+    const commands = planBatch(batch, { history: { ...DEFAULT_HISTORY, maxLen: 5 }, globalChannel: 'logs:global', sharded: true })
+    expect(commands.map((c) => [c.entry, c.kind, c.args, c.key])).toEqual([
+      [0, 'history', ['xadd', 'stream:logs:j', 'MAXLEN', '~', 5, '*', 'line', 'a'], 'stream:logs:j'],
+      [0, 'publish', ['spublish', 'logs:j', 'a'], 'logs:j'],
+      [0, 'history', ['xadd', 'stream:logs:global', 'MAXLEN', '~', 5, '*', 'line', 'a'], 'stream:logs:global'],
+      [0, 'publish', ['spublish', 'logs:global', 'a'], 'logs:global'],
+      [1, 'history', ['xadd', 'stream:logs:global', 'MAXLEN', '~', 5, '*', 'line', 'b'], 'stream:logs:global'],
+      [1, 'publish', ['spublish', 'logs:global', 'b'], 'logs:global'],
+      [-1, 'expire', ['expire', 'stream:logs:j', 3600], 'stream:logs:j'],
+      [-1, 'expire', ['expire', 'stream:logs:global', 86_400], 'stream:logs:global']
+    ])
+  })
+})
+
+describe('encodeScriptBatch', () => {
+  it('sends each line once, after the batch\'s distinct channel lists, each list once however many lines share it', () => {
+    const job = ['logs:j', 'logs:global']
+    const globalOnly = ['logs:global']
+    const args: Array<string | number> = ['setting']
+    encodeScriptBatch(args, [
+      { line: 'a', channels: job },
+      { line: 'b', channels: globalOnly },
+      { line: 'c', channels: job },
+      { line: 'd', channels: ['logs:j', 'logs:global'] } // equal but not the same list: listed again, still right
+    ])
+    expect(args).toEqual([
+      'setting',
+      3, 2, 'logs:j', 'logs:global', 1, 'logs:global', 2, 'logs:j', 'logs:global',
+      1, 'a', 2, 'b', 1, 'c', 3, 'd'
+    ])
+  })
+
+  it('makes an empty batch an empty list of lists', () => {
+    const args: Array<string | number> = []
+    encodeScriptBatch(args, [])
+    expect(args).toEqual([0])
+  })
+})
+
+describe('readPipelineReplies', () => {
+  const plain = planBatch(batch, { history: false, globalChannel: 'logs:global', sharded: false })
+  const kept = planBatch(batch, { history: DEFAULT_HISTORY, globalChannel: 'logs:global', sharded: false })
+
+  it('counts lines published when every PUBLISH took them', () => {
+    expect(readPipelineReplies(batch, plain, [ok, ok, ok])).toEqual({ published: 2, rejected: 0, retry: [], historyFailed: 0 })
+  })
+
+  it('counts a line refused on one channel as rejected', () => {
+    const result = readPipelineReplies(batch, plain, [refused, ok, ok])
+    expect(result).toMatchObject({ published: 1, rejected: 1, retry: [] })
+    expect(result.error).toBe(refused[0])
+  })
+
+  it('sends again, on the channels still to reach, a line whose slot moved or whose connection was lost', () => {
+    expect(readPipelineReplies(batch, plain, [ok, moved, lost])).toMatchObject({
+      published: 0,
+      rejected: 0,
+      retry: [{ line: 'a', channels: ['logs:global'] }, { line: 'b', channels: ['logs:global'] }]
+    })
+  })
+
+  it('counts a published line whose XADD was refused in historyFailed, and sends again one whose XADD was lost', () => {
+    // xadd j, publish j, xadd g, publish g (line a); xadd g, publish g (line b); expire j, expire g
+    const result = readPipelineReplies(batch, kept, [refused, ok, ok, ok, lost, ok, ok, lost])
+    expect(result).toMatchObject({ published: 1, rejected: 0, retry: [{ line: 'b', channels: ['logs:global'] }], historyFailed: 1 })
+    expect(result.historyError).toBe(refused[0])
+    expect(result.error).toBeUndefined()
+  })
+
+  it('names a channel once when both its XADD and its PUBLISH were lost, and reports a refused EXPIRE without losing the line', () => {
+    const result = readPipelineReplies(batch, kept, [lost, lost, ok, ok, ok, ok, refused, ok])
+    expect(result).toMatchObject({ published: 1, rejected: 0, retry: [{ line: 'a', channels: ['logs:j'] }], historyFailed: 0 })
+    expect(result.historyError).toBe(refused[0])
+  })
+
+  it('tells errors worth a retry from refusals', () => {
+    for (const message of ['MOVED 1 h:1', 'ASK 1 h:1', 'TRYAGAIN x', 'CLUSTERDOWN x', 'LOADING x', 'READONLY x', 'MASTERDOWN x']) {
+      expect(isRetryable(new ReplyError(message))).toBe(true)
+    }
+    expect(isRetryable(new ReplyError('NOPERM x'))).toBe(false)
+    expect(isRetryable(new ReplyError('OOM command not allowed'))).toBe(false)
+    expect(isRetryable(new Error('Connection is closed.'))).toBe(true)
+  })
+})
+
+describe('readScriptReplies', () => {
+  const toError = (message: string): Error => new ReplyError(message)
+
+  it('counts every line published when the script refused nothing', () => {
+    expect(readScriptReplies(batch, [], toError)).toEqual({ published: 2, rejected: 0, retry: [], historyFailed: 0 })
+  })
+
+  it('matches refusals to lines by PUBLISH number, and negative numbers to history appends', () => {
+    // PUBLISH 1 and 2 are line a's (job, global), 3 is line b's.
+    const result = readScriptReplies(batch, [3, 'NOPERM no', -1, 'WRONGTYPE not a stream'], toError)
+    expect(result).toMatchObject({ published: 1, rejected: 1, retry: [], historyFailed: 1 })
+    expect(result.error?.message).toBe('NOPERM no')
+    expect(result.historyError?.message).toBe('WRONGTYPE not a stream')
+  })
+})
