@@ -20,6 +20,7 @@ import {
   DEFAULT_SUBSCRIBE_OPTIONS, resolveLogStreamHandlerOptions, subscriptionOptions,
   type LogStreamHandlerOptions, type ResolvedLogStreamHandlerOptions, type ResolvedSubscribeOptions
 } from './options'
+import { Browser, end, reply } from './sse-browser'
 import { ViewerHub } from './sse-hub'
 import type { LogSubscription } from './subscription'
 
@@ -36,35 +37,6 @@ export interface LogStreamHandler {
 
 /** What a request asked for and may see. */
 type View = { job: string | undefined } | { status: number, message: string }
-
-/** The browser at the other end of one request: whether it is still there, and what to release when it leaves. */
-class Browser {
-  #gone: boolean
-  readonly #onGone: Array<() => void> = []
-
-  constructor (readonly res: ServerResponse) {
-    // The response's 'close' before it has ended means the connection went away. Watched from the start: a browser
-    // may leave while authorize() runs, before anything was opened for it.
-    this.#gone = res.destroyed
-    res.once('close', () => { this.leave() })
-  }
-
-  /** True once the browser has gone (or the handler ended the stream): nothing may be written any more. */
-  get gone (): boolean {
-    return this.#gone || this.res.destroyed
-  }
-
-  /** Runs `release` when the browser leaves, at once if it has left already. */
-  onGone (release: () => void): void {
-    if (this.gone) release()
-    else this.#onGone.push(release)
-  }
-
-  leave (): void {
-    this.#gone = true
-    for (const release of this.#onGone.splice(0)) release()
-  }
-}
 
 /** Says each kind of trouble once on stderr (masked), and again only after the handler has served a viewer since. */
 class Troubles {
@@ -229,19 +201,6 @@ function resumeFrom (req: IncomingMessage, query: URLSearchParams): string | und
   const header = req.headers['last-event-id']
   const id = typeof header === 'string' ? header.trim() : query.get('lastEventId')
   return id !== null && HISTORY_ID.test(id) ? id : undefined
-}
-
-/** A short plain-text answer, if the browser is still there to read it. */
-function reply (browser: Browser, status: number, message: string): void {
-  if (browser.gone) return
-  browser.res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
-  browser.res.end(`${message}\n`)
-}
-
-/** Ends the stream (if the browser is still there) and releases what it held. */
-function end (browser: Browser): void {
-  if (!browser.gone) browser.res.end()
-  browser.leave()
 }
 
 /** The first line of an error's message, for one line on stderr (masked by `warn`). */

@@ -8,6 +8,7 @@
  * (a lone line goes out at once); lines arriving while batches are in flight wait and leave together in the next
  * one. At most two batches are in flight, on one connection, so order is kept on every channel.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { DropCause } from '../shared/stats'
 import { debug } from '../shared/report'
 import type { Accounting } from './accounting'
@@ -58,7 +59,11 @@ export class Delivery {
 
   constructor (options: DeliveryOptions, parts: DeliveryParts) {
     this.#options = options
-    ;({ buffer: this.#buffer, publisher: this.#publisher, accounting: this.#accounting, warnings: this.#warnings, secrets: this.#secrets } = parts)
+    this.#buffer = parts.buffer
+    this.#publisher = parts.publisher
+    this.#accounting = parts.accounting
+    this.#warnings = parts.warnings
+    this.#secrets = parts.secrets
     this.#room = new RoomWait(options.closeTimeout)
     this.#publisher.connect({
       onReady: () => { this.#onReady() },
@@ -71,27 +76,17 @@ export class Delivery {
     return this.#buffer.length
   }
 
-  /**
-   * True when the reader should wait (`room()`) before adding: the buffer is full, Redis is expected to take lines
-   * soon (no error since it was last ready, or since start), and the current shortfall has not yet had its time
-   * (see room.ts).
-   */
+  /** True when the reader should wait (`room()`): the buffer is full, Redis is up, the shortfall has time left. */
   get full (): boolean {
     return !this.#stopped && !this.#outage && !this.#buffer.hasRoom() && this.#room.left() > 0
   }
 
-  /**
-   * Resolves when the buffer has room again, when Redis stops taking lines, or when the shortfall's time to wait
-   * has run out, whichever comes first.
-   */
+  /** Resolves when the buffer has room, when Redis stops taking lines, or when the shortfall's time runs out. */
   async room (): Promise<void> {
     await this.#room.wait()
   }
 
-  /**
-   * Takes one routed line; `OVERSIZE` counts as received and as dropped.
-   * Never blocks and never throws: the reader of pino's lines must keep reading.
-   */
+  /** Takes one routed line (`OVERSIZE`: dropped). Never blocks, never throws: pino's lines must keep being read. */
   add (entry: Entry): void {
     this.#accounting.counters.received++
     if (entry === OVERSIZE) {
@@ -180,7 +175,7 @@ export class Delivery {
         } else {
           const dropped = this.#buffer.requeue(retry)
           if (dropped > 0) this.#drop('overflow', dropped)
-          await Promise.race([delay(RETRY_DELAY_MS), this.#stopSignal])
+          await Promise.race([sleep(RETRY_DELAY_MS), this.#stopSignal])
         }
       }
       this.#wake()
@@ -214,12 +209,11 @@ export class Delivery {
     if (channel === false) return
     const result = await this.#publisher.publish([{ line: gapNotice(gap, Date.now()), channels: [channel] }])
     if (result.published > 0) return
-    if (result.rejected > 0) {
-      debug(this.#secrets, 'Redis refused the notice of %d lost lines', gap.lost)
-      return
+    if (result.rejected > 0) debug(this.#secrets, 'Redis refused the notice of %d lost lines', gap.lost)
+    else {
+      debug(this.#secrets, 'could not publish the notice of %d lost lines', gap.lost)
+      this.#notices.putBack(gap)
     }
-    debug(this.#secrets, 'could not publish the notice of %d lost lines', gap.lost)
-    this.#notices.putBack(gap)
   }
 
   #drop (cause: DropCause, count: number): void {
@@ -254,8 +248,4 @@ export class Delivery {
     this.#warnings.ready(this.#outage)
     this.#outage = false
   }
-}
-
-async function delay (ms: number): Promise<void> {
-  await new Promise<void>((resolve) => { setTimeout(resolve, ms) })
 }

@@ -1,5 +1,5 @@
 /**
- * The SSE handler's viewers share its Redis connections (hub.ts), against a private redis-server with lines logged
+ * The SSE handler's viewers share its Redis connections (src/reader/sse-hub.ts), against a private redis-server with lines logged
  * through the real worker: many viewers on a few connections, each getting every line once and in order; a viewer
  * whose browser stops reading holds up nobody and, once it reads again, gets what it missed; channel subscriptions
  * taken and dropped with their viewers; nothing left open when the last viewer leaves.
