@@ -420,12 +420,13 @@ function targets ({ burst, watched, latency, elu, outage, slowlink }) {
 }
 
 function versions () {
-  const pkg = (name) => JSON.parse(readFileSync(join(__dirname, '..', 'node_modules', name, 'package.json'), 'utf8')).version
+  const pkg = (name, from = join(__dirname, '..')) => JSON.parse(readFileSync(join(from, 'node_modules', name, 'package.json'), 'utf8')).version
+  const baseline = join(__dirname, 'baselines', 'winston-redis')
   const redisVersion = /v=([\d.]+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1]
   return {
     machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`,
     software: `Node ${process.version}, Redis ${redisVersion}, redis-log-transport ${JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version}, ` +
-      `pino ${pkg('pino')}, thread-stream ${pkg('thread-stream')}, ioredis ${pkg('ioredis')}, winston ${pkg('winston')}, winston-redis ${pkg('winston-redis')}`
+      `pino ${pkg('pino')}, thread-stream ${pkg('thread-stream')}, ioredis ${pkg('ioredis')}, winston ${pkg('winston', baseline)}, winston-redis ${pkg('winston-redis', baseline)}`
   }
 }
 

@@ -18,8 +18,10 @@ function reportAtExit () {
 }
 
 async function winstonRedis () {
-  const winston = require('winston')
-  const RedisTransport = require('winston-redis')
+  // Installed apart, in bench/baselines/winston-redis (npm run bench installs it).
+  const baseline = require('node:module').createRequire(require.resolve('../baselines/winston-redis/package.json'))
+  const winston = baseline('winston')
+  const RedisTransport = baseline('winston-redis')
   const { port, hostname } = new URL(url)
   const redisTransport = new RedisTransport({
     host: hostname, port: Number(port), container: 'bench:winston', length: 1000,
