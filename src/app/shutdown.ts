@@ -42,10 +42,14 @@ const closing = new WeakMap<TransportStream, Promise<TransportStats | undefined>
 const LATE_WRITE = /the worker (is ending|has exited)/
 
 /**
- * Ends the transport and resolves once its worker has closed: every line logged before the call is published, or
- * counted as dropped when Redis could not take it within the close deadline. Resolves with the closing figures
- * (the final `'stats'` event), or `undefined` if none arrived (the stream was closed already, or the worker did
- * not answer within `timeout`). Never rejects. Calling it again, from anywhere, returns the same promise.
+ * Ends the transport and resolves once its worker has closed: every line logged before the call is then published,
+ * or counted as dropped when Redis could not take it within the close deadline (`closeTimeout`). Resolves with the
+ * closing figures (the final `'stats'` event), or `undefined` when there are none to give: the stream had closed
+ * already when called, or the worker sent no figures before it closed or before `timeout` passed (it then resolves
+ * without waiting longer). With the default `timeout` the last two mean a worker that died or hung, since its own
+ * `closeTimeout` (at most 9 s) ends a close sooner; should it have sent periodic `'stats'` since the call, the
+ * promise resolves with the last of those instead. Never rejects. Calling it again, from anywhere, returns the same
+ * promise.
  *
  * Lines logged after this call are lost (pino cannot write to an ended transport); the first one is reported on
  * stderr, and none crashes the application.

@@ -8,19 +8,27 @@ import { closeTransport } from '../../src/app/shutdown'
 import type { TransportStats } from '../../src/shared/stats'
 import { accounted } from '../helpers/app'
 import { BUILT_ENTRY } from '../helpers/paths'
+import { captureStderr, type CapturedStderr } from '../helpers/stderr'
 import { Subscriber } from '../helpers/subscriber'
 import { once } from '../helpers/wait'
 
 describe('bad input, through the worker', () => {
   let server: RedisServer
   let sub: Subscriber
+  let stderr: CapturedStderr
   beforeAll(async () => { server = await startRedisServer() })
   afterAll(async () => { await server.stop() })
-  beforeEach(async () => { sub = await Subscriber.start(server.url) })
-  afterEach(async () => { await sub.close() })
+  beforeEach(async () => {
+    sub = await Subscriber.start(server.url)
+    stderr = captureStderr()
+  })
+  afterEach(async () => {
+    stderr.restore()
+    await sub.close()
+  })
 
   it('publishes malformed lines and unusable ids to the global channel only, once, unchanged, and counts them', async () => {
-    const transport = pino.transport({ target: BUILT_ENTRY, options: { url: server.url, maxLineBytes: 1024, statsInterval: 0 } })
+    const transport = pino.transport({ target: BUILT_ENTRY, options: { url: server.url, maxLineBytes: 1024, statsInterval: 0 }, worker: stderr.worker })
     await once(transport, 'ready')
     const notObjects = ['plain text, not JSON', '[1,2,"userId"]', '"a string"', '{"userId":"cut short"']
     const badIds = [
@@ -49,10 +57,15 @@ describe('bad input, through the worker', () => {
     expect(sub.on('logs:fine')).toEqual([good])
     const channels = new Set(sub.messages.map((m) => m.channel))
     expect([...channels].sort()).toEqual(['logs:fine', 'logs:global'])
+    // Malformed lines are published as they are, without a word; the oversize one is said once, and at close.
+    expect(stderr.lines()).toEqual([
+      'redis-log-transport: a line longer than maxLineBytes (1024 bytes) was dropped; such lines are counted as \'oversize\' and not reported again.',
+      'redis-log-transport: closed; 13 of 14 lines published, 1 dropped (oversize: 1).'
+    ])
   })
 
   it('drops a line of several megabytes (default maxLineBytes) without stalling the lines behind it', async () => {
-    const transport = pino.transport({ target: BUILT_ENTRY, options: { url: server.url, statsInterval: 0 } })
+    const transport = pino.transport({ target: BUILT_ENTRY, options: { url: server.url, statsInterval: 0 }, worker: stderr.worker })
     const logger = pino(transport)
     await once(transport, 'ready')
     logger.info({ blob: 'y'.repeat(3 * 1024 * 1024) }, 'huge')
@@ -60,5 +73,9 @@ describe('bad input, through the worker', () => {
     expect((JSON.parse((await sub.waitFor('logs:global', 1))[0] as string) as { msg: string }).msg).toBe('after the huge one')
     const stats = accounted(await closeTransport(transport) as TransportStats)
     expect(stats).toMatchObject({ received: 2, published: 1, droppedByCause: { oversize: 1 } })
+    expect(stderr.lines()).toEqual([
+      'redis-log-transport: a line longer than maxLineBytes (1048576 bytes) was dropped; such lines are counted as \'oversize\' and not reported again.',
+      'redis-log-transport: closed; 1 of 2 lines published, 1 dropped (oversize: 1).'
+    ])
   })
 })

@@ -20,12 +20,14 @@ import { BUILT_ENTRY, CLI } from '../helpers/paths'
 import { connectedPublisher } from '../helpers/worker'
 import { Reader } from '../helpers/reader'
 import { SseClient } from '../helpers/sse-client'
+import { captureStderr, type CapturedStderr } from '../helpers/stderr'
 import { waitFor } from '../helpers/wait'
 
 type Transport = ReturnType<typeof pino.transport>
 
-function start (options: RedisLogTransportOptions): { transport: Transport, logger: pino.Logger } {
-  const transport = pino.transport({ target: BUILT_ENTRY, options: { maxReconnectDelay: 100, ...options } })
+/** A transport through the worker; `worker` (a captureStderr's) takes what the worker says on stderr. */
+function start (options: RedisLogTransportOptions, worker?: CapturedStderr['worker']): { transport: Transport, logger: pino.Logger } {
+  const transport = pino.transport({ target: BUILT_ENTRY, options: { maxReconnectDelay: 100, ...options }, ...(worker === undefined ? {} : { worker }) })
   return { transport, logger: pino(transport) }
 }
 
@@ -259,25 +261,35 @@ describe('Sentinel', () => {
     const publisher = connectedPublisher(resolveOptions({ redis }, {}))
     expect(publisher.target).toBe(`Sentinel group "${sentinel.name}"`) // where it publishes, never a password
     await publisher.close(100)
-    const { transport, logger } = start({ redis, history: true })
-    logger.child({ userId: 'watched' }).info({ n: 0 }, 'before')
-    await before.waitFor(1)
-    const old = sentinel.primary.port
-    let promoted = 0
-    await logSteadily(logger, ['watched'], 2000, async () => {
-      await new Promise((resolve) => setTimeout(resolve, 200))
-      promoted = await sentinel.killPrimary()
-    })
-    expect(promoted).not.toBe(old)
-    logger.child({ userId: 'watched' }).info({ n: 'last' }, 'after')
-    const stats = accounted(await closeTransport(transport) as TransportStats)
-    expect(stats).toMatchObject({ received: 2002, published: 2002, dropped: 0 })
-    expect(stats.reconnects).toBeGreaterThanOrEqual(1)
-    // The new primary has the history of the lines published to it, the last one included.
-    const primary = new Redis(`redis://127.0.0.1:${promoted}`)
-    const newest = await primary.xrevrange('stream:logs:watched', '+', '-', 'COUNT', 1)
-    expect(JSON.parse(newest[0]?.[1][1] ?? '{}')).toMatchObject({ n: 'last' })
-    primary.disconnect()
+    const stderr = captureStderr()
+    try {
+      const { transport, logger } = start({ redis, history: true }, stderr.worker)
+      logger.child({ userId: 'watched' }).info({ n: 0 }, 'before')
+      await before.waitFor(1)
+      const old = sentinel.primary.port
+      let promoted = 0
+      await logSteadily(logger, ['watched'], 2000, async () => {
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        promoted = await sentinel.killPrimary()
+      })
+      expect(promoted).not.toBe(old)
+      logger.child({ userId: 'watched' }).info({ n: 'last' }, 'after')
+      const stats = accounted(await closeTransport(transport) as TransportStats)
+      expect(stats).toMatchObject({ received: 2002, published: 2002, dropped: 0 })
+      expect(stats.reconnects).toBeGreaterThanOrEqual(1)
+      // The outage and its end, each said once on stderr, naming the group (never a server's password).
+      expect(stderr.lines()).toEqual([
+        expect.stringMatching(new RegExp(`^redis-log-transport: cannot publish to Redis at Sentinel group "${sentinel.name}": .+\\. Buffering up to 10000 lines until it is back\\.$`)),
+        `redis-log-transport: connected to Redis at Sentinel group "${sentinel.name}" again; publishing resumes.`
+      ])
+      // The new primary has the history of the lines published to it, the last one included.
+      const primary = new Redis(`redis://127.0.0.1:${promoted}`)
+      const newest = await primary.xrevrange('stream:logs:watched', '+', '-', 'COUNT', 1)
+      expect(JSON.parse(newest[0]?.[1][1] ?? '{}')).toMatchObject({ n: 'last' })
+      primary.disconnect()
+    } finally {
+      stderr.restore()
+    }
     await before.close()
   }, 60_000)
 })

@@ -8,6 +8,7 @@ import type Redis from 'ioredis'
 import type pino from 'pino'
 import { SseClient } from '../helpers/sse-client'
 import { clientCount, flush, sseFixture } from '../helpers/sse-fixture'
+import { captureStderr } from '../helpers/stderr'
 import { waitFor } from '../helpers/wait'
 
 const PADDING = 'x'.repeat(200) // a line of about 300 bytes
@@ -119,10 +120,18 @@ describe('createLogStreamHandler: viewers share its Redis connections', () => {
       expect(viewer.msgs).toEqual(['line 0'])
     }
     // Not a stream any more: reading it is refused, which is final. The browsers' streams end; they will retry.
-    await admin.del('stream:logs:odd')
-    await admin.set('stream:logs:odd', 'a string')
-    await waitFor(() => viewers.every((viewer) => viewer.ended), 'the viewers\' streams ended', 15_000)
-    await waitFor(() => handler.redisConnections === 0, 'the connections released')
+    const stderr = captureStderr()
+    try {
+      await admin.del('stream:logs:odd')
+      await admin.set('stream:logs:odd', 'a string')
+      await waitFor(() => viewers.every((viewer) => viewer.ended), 'the viewers\' streams ended', 15_000)
+      await waitFor(() => handler.redisConnections === 0, 'the connections released')
+      // Said once, for the stream, however many viewers it ended.
+      expect(stderr.lines()).toEqual([expect.stringMatching(new RegExp(
+        `^redis-log-transport: the log stream handler ended a stream: cannot follow logs:odd at 127\\.0\\.0\\.1:${fixture.redis.port}: WRONGTYPE `))])
+    } finally {
+      stderr.restore()
+    }
     await admin.del('stream:logs:odd')
   })
 
@@ -170,13 +179,20 @@ describe('createLogStreamHandler: viewers share its Redis connections', () => {
     fromChannel.close()
   })
 
-  it('answers 503 when Redis cannot be reached, with or without history', async () => {
+  it('answers 503 when Redis cannot be reached, with or without history, and says why on stderr', async () => {
     for (const history of [true, false]) {
-      const { base, handler } = await serve({ history, url: 'redis://127.0.0.1:1' })
-      const response = await fetch(`${base}/?job=x`)
-      expect(response.status).toBe(503)
-      await response.text()
-      await waitFor(() => handler.redisConnections === 0, 'the failed connection released')
+      const stderr = captureStderr()
+      try {
+        const { base, handler } = await serve({ history, url: 'redis://127.0.0.1:1' })
+        const response = await fetch(`${base}/?job=x`)
+        expect(response.status).toBe(503)
+        await response.text()
+        await waitFor(() => handler.redisConnections === 0, 'the failed connection released')
+        expect(stderr.lines()).toEqual([expect.stringMatching(
+          /^redis-log-transport: the log stream handler answers 503: cannot follow logs:x at 127\.0\.0\.1:1: .*ECONNREFUSED/)])
+      } finally {
+        stderr.restore()
+      }
     }
   })
 })

@@ -12,6 +12,7 @@ import { closeTransport as closeTransportWithStats, jobIdFactory, userIdMixin, w
 import type { TransportStats } from '../../src/shared/stats'
 import { accounted } from '../helpers/app'
 import { BUILT_ENTRY } from '../helpers/paths'
+import { captureStderr } from '../helpers/stderr'
 import { Subscriber, publishCalls } from '../helpers/subscriber'
 import { once, waitFor } from '../helpers/wait'
 
@@ -127,9 +128,11 @@ describe('through the worker thread', () => {
   it('with Redis down at start, the app keeps running, sees no error, and lines go out once Redis is up', async () => {
     const port = await freePort()
     const url = `redis://127.0.0.1:${port}`
+    const stderr = captureStderr()
     const transport = pino.transport({
       target: BUILT_ENTRY,
-      options: { url, closeTimeout: 500 }
+      options: { url, closeTimeout: 500 },
+      worker: stderr.worker
     })
     const errors: Error[] = []
     transport.on('error', (err: Error) => { errors.push(err) })
@@ -144,23 +147,40 @@ describe('through the worker thread', () => {
       await waitFor(async () => await publishCalls(url) === 100, '100 PUBLISH calls on the late server')
       await closeTransport(transport)
       expect(errors).toEqual([])
+      // The outage and its end, each said once on stderr.
+      expect(stderr.lines()).toEqual([
+        `redis-log-transport: cannot publish to Redis at 127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}. Buffering up to 10000 lines until it is back.`,
+        `redis-log-transport: connected to Redis at 127.0.0.1:${port} again; publishing resumes.`
+      ])
     } finally {
+      stderr.restore()
       await late.stop()
     }
   })
 
   it('invalid options do not end the worker: the stream stays usable and every line is counted as misconfigured', async () => {
-    const transport = pino.transport({ target: BUILT_ENTRY, options: { url: server.url, maxBatchLines: 0 } })
-    const errors: Error[] = []
-    transport.on('error', (error: Error) => { errors.push(error) })
-    await once(transport, 'ready')
-    const logger = pino(transport)
-    logger.info('one')
-    logger.info('two')
-    await flush(logger)
-    const stats = accounted(await closeTransportWithStats(transport) as TransportStats)
-    expect(stats).toMatchObject({ received: 2, published: 0, dropped: 2, droppedByCause: { misconfigured: 2 } })
-    expect(errors).toEqual([])
-    expect(sub.messages).toEqual([])
+    const stderr = captureStderr()
+    try {
+      const transport = pino.transport({ target: BUILT_ENTRY, options: { url: server.url, maxBatchLines: 0 }, worker: stderr.worker })
+      const errors: Error[] = []
+      transport.on('error', (error: Error) => { errors.push(error) })
+      await once(transport, 'ready')
+      const logger = pino(transport)
+      logger.info('one')
+      logger.info('two')
+      await flush(logger)
+      const stats = accounted(await closeTransportWithStats(transport) as TransportStats)
+      expect(stats).toMatchObject({ received: 2, published: 0, dropped: 2, droppedByCause: { misconfigured: 2 } })
+      expect(errors).toEqual([])
+      expect(sub.messages).toEqual([])
+      expect(stderr.lines()).toEqual([
+        'redis-log-transport: expected `maxBatchLines` to be an integer from 1 to 10000, got `0` (number); the transport ' +
+          'publishes nothing, and every line is dropped (cause \'misconfigured\') until the application restarts with ' +
+          'valid options (resolveOptions(options) checks them at start-up).',
+        'redis-log-transport: closed; 0 of 2 lines published, 2 dropped (misconfigured: 2).'
+      ])
+    } finally {
+      stderr.restore()
+    }
   })
 })
