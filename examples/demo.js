@@ -1,19 +1,18 @@
 'use strict'
 // The main demo (`npm run demo`): an application logs a small job through the transport, and a viewer subscribed
 // to `logs:*` prints each line as it arrives from Redis, by channel. Without REDIS_URL it starts a private
-// redis-server on a free loopback port and stops it at the end.
+// redis-server on a free loopback port and stops it at the end (examples/support.js, as every example does).
 const pino = require('pino')
 const Redis = require('ioredis').default
 const { userIdMixin, withUserId, jobIdFactory, closeTransport } = require('redis-log-transport')
-const { startRedisServer } = require('../scripts/redis-server')
+const { useRedis } = require('./support')
 
 const LEVELS = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }
 const DEADLINE_MS = 10_000
 
 async function main () {
-  const server = process.env.REDIS_URL ? undefined : await startRedisServer()
-  const url = process.env.REDIS_URL || server.url
-  console.log(server ? `started a private redis-server at ${url}` : `using REDIS_URL ${url.replace(/\/\/[^@]*@/, '//***@')}`)
+  const redis = await useRedis()
+  const url = redis.url
   const viewer = new Redis(url, { lazyConnect: true })
   viewer.on('error', () => {})
   try {
@@ -48,16 +47,15 @@ async function main () {
     const deadline = Date.now() + DEADLINE_MS
     while (received < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
 
-    const stats = await closeTransport(transport)
+    const stats = await closeTransport(transport) // undefined only if the worker did not answer within 10 s
     console.log(`received ${received} of ${expected} expected messages from Redis ` +
-      `(the transport published ${stats.published} of ${stats.received} lines, dropped ${stats.dropped})`)
+      (stats === undefined
+        ? '(the transport did not report its closing figures)'
+        : `(the transport published ${stats.published} of ${stats.received} lines, dropped ${stats.dropped})`))
     if (received < expected) process.exitCode = 1
   } finally {
     viewer.disconnect()
-    if (server) {
-      await server.stop('SIGTERM')
-      console.log('stopped the private redis-server')
-    }
+    await redis.stop()
   }
 }
 

@@ -55,9 +55,10 @@ async function waitForPing (port, timeoutMs, useTls = false) {
 /**
  * Starts `redis-server` on a free (or the given) loopback port. Extra arguments are passed on (for example
  * `['--requirepass', 'secret']`). With `tls: { cert, key, ca }` (file paths) it listens for TLS only and its url
- * is `rediss://`. Returns `{ port, url, stop(), restart() }`.
+ * is `rediss://`. With `detached`, it runs in a process group of its own, so that the Ctrl-C that interrupts the
+ * process that started it (an example, in a terminal) does not reach it too. Returns `{ port, url, stop(), restart() }`.
  */
-async function startRedisServer ({ port, args = [], tls: certificates } = {}) {
+async function startRedisServer ({ port, args = [], tls: certificates, detached = false } = {}) {
   if (!hasRedisServer()) {
     throw new Error('redis-server was not found on the PATH: install it (Debian: apt-get install -y redis-server) or set REDIS_URL')
   }
@@ -73,7 +74,7 @@ async function startRedisServer ({ port, args = [], tls: certificates } = {}) {
       const child = spawn('redis-server', [
         ...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
         '--daemonize', 'no', '--loglevel', 'warning', ...args
-      ], { stdio: ['ignore', 'ignore', 'pipe'] })
+      ], { stdio: ['ignore', 'ignore', 'pipe'], detached })
       let stderr = ''
       child.stderr.on('data', (chunk) => { stderr += chunk })
       const exited = new Promise((resolve) => child.once('exit', resolve))
