@@ -110,7 +110,25 @@ describe('examples', () => {
     expect(uuids.length).toBeLessThanOrEqual(1) // one job, its id the same on its channel and in its lines
   })
 
-  it.each([...EXAMPLES.map(([file, extra, patterns]) => [file, extra, patterns] as const), ['demo.js', {}, [
+  it('bullmq.js, given REDIS_URL, logs each job to its own channel, live and for a late viewer', async () => {
+    const result = await run('bullmq.js', { ...process.env, REDIS_URL: server.url })
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^added render-example:1 and render-example:2$/m)
+    expect(result.stdout).toMatch(/^live +logs:render-example:1 +cover rendered$/m)
+    expect(result.stdout).toMatch(/^late +logs:render-example:1 +rendering cover\nlate +logs:render-example:1 +cover rendered$/m)
+    await waitFor(() => sub.messages.length >= 8, '8 messages on the suite\'s server')
+    const { channels } = published(sub)
+    expect(channels['logs:render-example:1']).toEqual(['rendering cover', 'cover rendered'])
+    expect(channels['logs:render-example:2']).toEqual(['rendering index', 'index rendered'])
+    // The two jobs run at once: on the global channel their lines interleave.
+    expect([...channels['logs:global'] ?? []].sort()).toEqual(['cover rendered', 'index rendered', 'rendering cover', 'rendering index'])
+    expect(Object.keys(channels).sort()).toEqual(['logs:global', 'logs:render-example:1', 'logs:render-example:2'])
+  })
+
+  it.each([...EXAMPLES.map(([file, extra, patterns]) => [file, extra, patterns] as const), ['bullmq.js', {}, [
+    /^live +logs:render-example:2 +index rendered$/m, /^late +logs:render-example:1 +cover rendered$/m
+  ]] as const, ['demo.js', {}, [
     /^logs:demo_[0-9a-f-]{36} +info +working +step=2$/m, /^logs:job_42 +info +a child logger/m, /received 13 of 13 expected messages from Redis/
   ]] as const])('%s, without REDIS_URL, starts a private redis-server, shows every line, and stops it', async (file, extra, patterns) => {
     const result = await run(file, withoutRedisUrl(extra))

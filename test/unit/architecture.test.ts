@@ -1,12 +1,13 @@
 /**
  * The rooms of src/ and the rules that keep them apart (README, "Architecture"):
  * - worker/ runs in pino's worker thread, app/ in the logging application's thread, reader/ in whatever process
- *   watches logs, shared/ is what two of them need; index.ts is the package entry;
+ *   watches logs, shared/ is what two of them need; index.ts and bullmq.ts are the package entries;
  * - app/ never imports worker/ or reader/; reader/ never imports worker/; worker/ never imports app/ or reader/;
  *   shared/ imports only shared/;
  * - ioredis is loaded (a value import, not a type) only by shared/connection.ts and worker/publisher.ts;
  * - the pure rooms do no I/O and set no timers;
- * - the package entry, loaded in the application thread, loads no ioredis.
+ * - the package entry, loaded in the application thread, loads no ioredis;
+ * - BullMQ, an optional peer dependency, is imported for its types only, and neither entry loads it.
  */
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -92,9 +93,9 @@ const files = sourceFiles()
 const name = (file: string): string => relative(SRC, file).replace(/\\/g, '/')
 
 describe('the rooms of src/', () => {
-  it('has every source file in a room, but for the package entry', () => {
+  it('has every source file in a room, but for the package entries', () => {
     const loose = files.filter((file) => roomOf(file) === 'entry').map(name)
-    expect(loose).toEqual(['index.ts'])
+    expect(loose.sort()).toEqual(['bullmq.ts', 'index.ts'])
   })
 
   it.each(ROOMS.map((room) => [room]))('%s/ imports only what its room may', (room) => {
@@ -130,5 +131,17 @@ describe('the rooms of src/', () => {
       `import { createRequire } from 'node:module'; await import(${JSON.stringify(join(ROOT, 'dist', 'index.mjs'))}); const require = createRequire(import.meta.url); console.log(${count})`],
     { cwd: ROOT, encoding: 'utf8' })
     expect([cjs.trim(), esm.trim()]).toEqual(['0', '0'])
+  })
+
+  it('imports bullmq for its types only', () => {
+    const loaders = files.filter((file) => importsOf(file).some(({ specifier, typeOnly }) => /^bullmq(\/|$)/.test(specifier) && !typeOnly))
+    expect(loaders.map(name)).toEqual([])
+  })
+
+  it.each([['index.js'], ['bullmq.js']])('the built dist/%s loads neither bullmq nor ioredis', (entry) => {
+    const loaded = "Object.keys(require.cache).filter((f) => /node_modules[\\\\/](bullmq|ioredis)[\\\\/]/.test(f)).length"
+    const count = execFileSync(process.execPath, ['-e', `require(${JSON.stringify(join(ROOT, 'dist', entry))}); console.log(${loaded})`],
+      { cwd: ROOT, encoding: 'utf8' })
+    expect(count.trim()).toBe('0')
   })
 })
