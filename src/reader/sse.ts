@@ -1,6 +1,6 @@
 /**
- * `createLogStreamHandler()`: a `(req, res)` handler that streams a job's lines (or every line) to a browser as Server-Sent
- * Events, for `node:http`, Express or Fastify (`reply.hijack()`, then the raw request and response).
+ * `createLogStreamHandler()`: a `(req, res)` handler that streams a job's lines (or every line) to a browser as
+ * Server-Sent Events, for `node:http`, Express or Fastify (`reply.hijack()`, then the raw request and response).
  *
  * With history on, each event's `id:` is the line's history entry id: a new viewer gets the recent lines first, and a
  * browser that reconnects sends `Last-Event-ID` and gets exactly the lines after it, then live ones. Viewers share
