@@ -3,29 +3,16 @@
  * never holds the transport's stream: SIGTERM and SIGINT with `flushOnSignals()` lose nothing, an application with its
  * own handler keeps control, and invalid options never take the application down.
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
 import { startRedisServer, type RedisServer } from '../../scripts/redis-server'
-import { FIXTURES, ROOT } from '../helpers/paths'
+import { NodeChild } from '../helpers/child'
+import { FIXTURES } from '../helpers/paths'
 import { Subscriber } from '../helpers/subscriber'
 import { waitFor } from '../helpers/wait'
 
-interface Exit { code: number | null, signal: NodeJS.Signals | null }
-
-class FastifyApp {
-  stdout = ''
-  stderr = ''
-  readonly exited: Promise<Exit>
-  readonly #child: ChildProcessByStdio<null, Readable, Readable>
-
+class FastifyApp extends NodeChild {
   constructor (options: Record<string, unknown>, mode: 'none' | 'flush' | 'own') {
-    this.#child = spawn(process.execPath, [join(FIXTURES, 'fastify-app.js'), JSON.stringify(options), mode], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']
-    })
-    this.#child.stdout.on('data', (chunk) => { this.stdout += String(chunk) })
-    this.#child.stderr.on('data', (chunk) => { this.stderr += String(chunk) })
-    this.exited = new Promise((resolve) => { this.#child.once('exit', (code, signal) => { resolve({ code, signal }) }) })
+    super(join(FIXTURES, 'fastify-app.js'), [JSON.stringify(options), mode])
   }
 
   static async start (options: Record<string, unknown>, mode: 'none' | 'flush' | 'own'): Promise<FastifyApp> {
@@ -41,19 +28,6 @@ class FastifyApp {
   async work (n: number, job: string): Promise<number> {
     const response = await fetch(`${this.base}/work?n=${n}&job=${job}`)
     return ((await response.json()) as { logged: number }).logged
-  }
-
-  kill (signal: NodeJS.Signals): void {
-    this.#child.kill(signal)
-  }
-
-  async exit (timeoutMs = 20_000): Promise<Exit> {
-    const timer = setTimeout(() => { this.#child.kill('SIGKILL') }, timeoutMs)
-    try {
-      return await this.exited
-    } finally {
-      clearTimeout(timer)
-    }
   }
 }
 

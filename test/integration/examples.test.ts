@@ -3,42 +3,24 @@
  * test's own checks what reached Redis), and without it against a private redis-server it starts and stops; the
  * shutdown example also on SIGINT and SIGTERM, as when Ctrl-C interrupts it.
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
 import { startRedisServer, waitForPing, type RedisServer } from '../../scripts/redis-server'
+import { NodeChild, type Exit } from '../helpers/child'
 import { ROOT } from '../helpers/paths'
 import { Subscriber } from '../helpers/subscriber'
 import { waitFor } from '../helpers/wait'
 
-interface Exit { code: number | null, signal: NodeJS.Signals | null }
-
 /** An example running as a child process, its output collected. */
-class Example {
-  stdout = ''
-  stderr = ''
-  readonly exited: Promise<Exit>
-  readonly #child: ChildProcessByStdio<null, Readable, Readable>
-
-  constructor (file: string, env: NodeJS.ProcessEnv, deadlineMs = 20_000) {
-    this.#child = spawn(process.execPath, [join(ROOT, 'examples', file)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    this.#child.stdout.on('data', (chunk) => { this.stdout += String(chunk) })
-    this.#child.stderr.on('data', (chunk) => { this.stderr += String(chunk) })
-    this.exited = new Promise<Exit>((resolve, reject) => {
-      const timer = setTimeout(() => { this.#child.kill('SIGKILL'); reject(new Error(`${file} did not finish within ${deadlineMs} ms; stdout: ${this.stdout}; stderr: ${this.stderr}`)) }, deadlineMs)
-      this.#child.once('exit', (code, signal) => { clearTimeout(timer); resolve({ code, signal }) })
-    })
-  }
-
-  kill (signal: NodeJS.Signals): void {
-    this.#child.kill(signal)
+class Example extends NodeChild {
+  constructor (file: string, env: NodeJS.ProcessEnv) {
+    super(join(ROOT, 'examples', file), [], env)
   }
 }
 
 /** Runs an example to its end. */
 async function run (file: string, env: NodeJS.ProcessEnv): Promise<Exit & { stdout: string, stderr: string }> {
   const example = new Example(file, env)
-  const exit = await example.exited
+  const exit = await example.exit()
   return { ...exit, stdout: example.stdout, stderr: example.stderr }
 }
 
@@ -146,7 +128,7 @@ describe('examples', () => {
     const example = new Example('shutdown-and-stats.js', { ...process.env, REDIS_URL: server.url })
     await waitFor(() => /^logs:job_shutdown +step 3 of 50$/m.test(example.stdout), 'the example\'s viewer to show step 3')
     example.kill(signal)
-    const exit = await example.exited
+    const exit = await example.exit()
     expect(exit).toEqual({ code: null, signal })
     expect(example.stderr).toBe('')
     // The last 'stats' event is the closing one: every line logged was published before the process ended.
@@ -165,7 +147,7 @@ describe('examples', () => {
     const example = new Example('shutdown-and-stats.js', withoutRedisUrl())
     await waitFor(() => /^logs:job_shutdown +step 2 of 50$/m.test(example.stdout), 'the example\'s viewer to show step 2')
     example.kill('SIGINT')
-    expect(await example.exited).toEqual({ code: null, signal: 'SIGINT' })
+    expect(await example.exit()).toEqual({ code: null, signal: 'SIGINT' })
     expect(example.stderr).toBe('')
     const last = [...example.stdout.matchAll(/^stats: received (\d+), published (\d+), dropped (\d+), buffered (\d+)$/gm)].at(-1)
     expect(last?.[2]).toBe(last?.[1])
