@@ -1,4 +1,3 @@
-import { resolveLogStreamHandlerOptions, resolveSubscribeOptions } from '../../src/reader/options'
 import { GLOBAL_LOG_CHANNEL } from '../../src/shared/channel-names'
 import { resolveOptions, type RedisLogTransportOptions } from '../../src/worker/options'
 
@@ -114,27 +113,5 @@ describe('resolveOptions', () => {
     } catch (error) {
       expect(String(error)).not.toContain('hunter2')
     }
-  })
-})
-
-describe('the reading side\'s options', () => {
-  it('check subscribe() and createLogStreamHandler() options with the same kind of errors', () => {
-    expect(() => resolveSubscribeOptions('x' as never, {})).toThrow(/expected `options` to be an object, got a string/)
-    expect(() => resolveSubscribeOptions({ source: 'poll' as never }, {})).toThrow(/expected `source` to be `'auto'`, `'stream'` or `'pubsub'`/)
-    expect(() => resolveSubscribeOptions({ cluster: [null as never] }, {})).toThrow(/expected `cluster` .* got `null`/)
-    expect(() => resolveLogStreamHandlerOptions([] as never, {})).toThrow(/expected `options` to be an object, got an array/)
-    expect(() => resolveLogStreamHandlerOptions({ keepAlive: 0 }, {})).toThrow(/expected `keepAlive` to be an integer from 1/)
-  })
-
-  it('apply their defaults when given nothing', () => {
-    expect(resolveSubscribeOptions(undefined, {})).toMatchObject({ url: 'redis://127.0.0.1:6379', channel: 'logs:global', maxQueued: 10_000 })
-    expect(resolveLogStreamHandlerOptions(undefined, {})).toMatchObject({ history: false, authorize: undefined, replay: 1000 })
-  })
-
-  it('resolve the channel and history key a subscription reads', () => {
-    expect(resolveSubscribeOptions({ job: 'j1', historyKeyPrefix: 'h:' }, {})).toMatchObject({ channel: 'logs:j1', key: 'h:logs:j1', source: 'auto', history: 0 })
-    expect(resolveSubscribeOptions({ globalChannel: 'all', cluster: ['h:1'], sharded: true }, { REDIS_URL: 'redis://x:1' }))
-      .toMatchObject({ channel: 'all', key: 'stream:all', cluster: [{ host: 'h', port: 1 }], sharded: true })
-    expect(resolveLogStreamHandlerOptions({ history: true }, {})).toMatchObject({ replay: 1000, keepAlive: 15_000, retry: 3000, history: { maxLen: 1000 } })
   })
 })
