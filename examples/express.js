@@ -10,7 +10,7 @@
 const { setTimeout: sleep, setImmediate: nextTurn } = require('node:timers/promises')
 const express = require('express')
 const pinoHttp = require('pino-http')
-const { userIdMixin, withUserId, jobIdFactory, createLogStreamHandler, flushOnSignals } = require('redis-log-transport')
+const { userIdMixin, withUserId, jobIdFactory, getUserContext, createLogStreamHandler, flushOnSignals } = require('redis-log-transport')
 const { useRedis } = require('./support')
 
 async function main () {
@@ -49,6 +49,16 @@ async function main () {
     else job.then(() => { res.status(202).json({ jobId }) })
   })
 
+  // A whole request as a job: middleware that calls next() inside withUserId runs the rest of the request (the body
+  // parser and the handler) in that context.
+  const asJob = (prefix) => (req, res, next) => { withUserId(jobIdFactory(prefix), next) }
+  app.post('/imports', asJob('import'), express.json(), async (req, res) => {
+    const rows = Array.isArray(req.body?.rows) ? req.body.rows : []
+    req.log.info({ rows: rows.length }, 'importing')
+    await sleep(5)
+    logger.info('imported')
+    res.json({ jobId: getUserContext() })
+  })
   const logs = createLogStreamHandler({ url, history: true })
   app.get('/logs', logs)
 

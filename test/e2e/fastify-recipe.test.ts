@@ -3,26 +3,8 @@
  * POST /jobs, the SSE route through reply.hijack(), and flushOnSignals(), in a real Fastify 5 process; and a route
  * hook that makes a whole request a job, checked against Fastify's request lifecycle with a body that arrives late.
  */
-import http from 'node:http'
 import { frameworkRecipe, parse } from '../helpers/framework-recipe'
-
-/** POSTs `body` in two writes, the second after a pause, so that Fastify parses it from later socket reads. */
-async function postInTwoParts (url: string, body: string): Promise<{ status: number, text: string }> {
-  return await new Promise((resolve, reject) => {
-    const request = http.request(url, {
-      method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-    }, (response) => {
-      let text = ''
-      response.setEncoding('utf8')
-      response.on('data', (chunk: string) => { text += chunk })
-      response.on('end', () => { resolve({ status: response.statusCode ?? 0, text }) })
-    })
-    request.on('error', reject)
-    const half = Math.floor(body.length / 2)
-    request.write(body.slice(0, half))
-    setTimeout(() => { request.end(body.slice(half)) }, 50)
-  })
-}
+import { postInTwoParts } from '../helpers/http'
 
 describe('Fastify 5 with logger.transport: the recipe', () => {
   const recipe = frameworkRecipe('examples/fastify.js', { requestBinding: 'reqId' })
