@@ -109,6 +109,14 @@ describe('the published package', () => {
     }
   })
 
+  it('offers redis-log-transport/bullmq by name, to require and to import, without BullMQ installed', () => {
+    const app = join(dir, 'app')
+    const cjs = "const { withJobLogs } = require('redis-log-transport/bullmq'); console.log(typeof withJobLogs, typeof withJobLogs(async () => {}))"
+    expect(execFileSync(process.execPath, ['-e', cjs], { cwd: app, encoding: 'utf8' })).toBe('function function\n')
+    const esm = "import { withJobLogs } from 'redis-log-transport/bullmq'; console.log(typeof withJobLogs)"
+    expect(execFileSync(process.execPath, ['--input-type=module', '-e', esm], { cwd: app, encoding: 'utf8' })).toBe('function\n')
+  })
+
   it('installs the redis-log-tail command, which asks for pino-pretty only when --pretty needs it', () => {
     const bin = join(dir, 'app', 'node_modules', '.bin', 'redis-log-tail')
     expect(execFileSync(bin, ['--help'], { encoding: 'utf8' })).toMatch(/^Usage: redis-log-tail/)
