@@ -13,8 +13,12 @@ export class Subscriber {
     redis.on('pmessage', (_pattern: string, channel: string, message: string) => { this.messages.push({ channel, message }) })
   }
 
-  static async start (url: string, pattern = '*'): Promise<Subscriber> {
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  /**
+   * Subscribes at `url`. With `reconnect: false` it records one server's messages only: a subscriber that reconnects
+   * to a server restarted on the same port would mix the new server's messages into the old one's.
+   */
+  static async start (url: string, pattern = '*', { reconnect = true }: { reconnect?: boolean } = {}): Promise<Subscriber> {
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, ...(reconnect ? {} : { retryStrategy: () => null }) })
     redis.on('error', () => {})
     await redis.connect()
     const subscriber = new Subscriber(redis)
