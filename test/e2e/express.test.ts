@@ -3,24 +3,18 @@
  * job context per POST /jobs, `app.get('/logs', handler)`, and flushOnSignals(), in a real Express 4 process; and a
  * middleware that makes a whole request a job, with a body that arrives late.
  */
-import { frameworkRecipe, parse } from '../helpers/framework-recipe'
-import { postInTwoParts } from '../helpers/http'
+import { frameworkRecipe, importAsJob } from '../helpers/framework-recipe'
 
 describe('Express 4 with pino-http: the recipe', () => {
   const recipe = frameworkRecipe('examples/express.js', { requestBinding: 'req' })
 
   it('a middleware that calls next inside withUserId makes the rest of the request a job, even with a late body', async () => {
-    const { app, sub } = recipe
-    const response = await postInTwoParts(`${app.base}/imports`, JSON.stringify({ rows: [1, 2, 3] }))
-    expect(response.status).toBe(200)
-    const { jobId } = JSON.parse(response.text) as { jobId: string }
-    expect(jobId).toMatch(/^import_[0-9a-f-]{36}$/)
     // The handler's lines, through req.log (with pino-http's request binding) and the application's logger, and
     // pino-http's own 'request completed', logged when the response written in the job's context has finished.
-    const lines = (await sub.waitFor(`logs:${jobId}`, 3)).map(parse)
+    const { jobId, lines } = await importAsJob(recipe, 3)
     expect(lines.map((line) => line.msg)).toEqual(['importing', 'imported', 'request completed'])
     expect(lines[0]).toMatchObject({ rows: 3, userId: jobId })
     expect(lines[0]).toHaveProperty('req')
-    expect(app.stderr).toBe('')
+    expect(recipe.app.stderr).toBe('')
   })
 })

@@ -3,20 +3,15 @@
  * POST /jobs, the SSE route through reply.hijack(), and flushOnSignals(), in a real Fastify 5 process; and a route
  * hook that makes a whole request a job, checked against Fastify's request lifecycle with a body that arrives late.
  */
-import { frameworkRecipe, parse } from '../helpers/framework-recipe'
-import { postInTwoParts } from '../helpers/http'
+import { frameworkRecipe, importAsJob, parse } from '../helpers/framework-recipe'
 
 describe('Fastify 5 with logger.transport: the recipe', () => {
   const recipe = frameworkRecipe('examples/fastify.js', { requestBinding: 'reqId' })
 
   it('an onRequest hook that calls done inside withUserId makes the rest of the request a job, even with a late body', async () => {
     const { app, sub } = recipe
-    const response = await postInTwoParts(`${app.base}/imports`, JSON.stringify({ rows: [1, 2, 3] }))
-    expect(response.status).toBe(200)
-    const { jobId } = JSON.parse(response.text) as { jobId: string }
-    expect(jobId).toMatch(/^import_[0-9a-f-]{36}$/)
     // The handler's lines, through request.log and app.log, and Fastify's own 'request completed'.
-    const lines = (await sub.waitFor(`logs:${jobId}`, 3)).map(parse)
+    const { jobId, lines } = await importAsJob(recipe, 3)
     expect(lines.map((line) => line.msg)).toEqual(['importing', 'imported', 'request completed'])
     expect(lines[0]).toMatchObject({ rows: 3, userId: jobId })
     // 'incoming request' is logged before any hook runs: the global channel only, without the id.

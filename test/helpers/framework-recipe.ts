@@ -4,8 +4,10 @@
  * framework's own request lines never carry the job's id; SIGTERM loses no line and ends the process by the signal.
  */
 import Redis from 'ioredis'
+import { compareIds } from '../../src/shared/history'
 import { startRedisServer, type RedisServer } from '../../scripts/redis-server'
 import { ExampleApp } from './example-app'
+import { postInTwoParts } from './http'
 import { SseClient } from './sse-client'
 import { Subscriber } from './subscriber'
 import { waitFor } from './wait'
@@ -128,9 +130,14 @@ export function frameworkRecipe (example: string, options: RecipeOptions): Recip
   return recipe
 }
 
-/** Orders Redis stream ids (`ms-seq`) numerically. */
-function compareIds (a: string, b: string): number {
-  const [am = 0, as = 0] = a.split('-').map(Number)
-  const [bm = 0, bs = 0] = b.split('-').map(Number)
-  return am - bm || as - bs
+/**
+ * POSTs a body in two parts to the example's `/imports`, a route that makes the whole request a job (a Fastify hook,
+ * an Express middleware), and returns the job id it answered with and the job's first `count` lines.
+ */
+export async function importAsJob (recipe: Recipe, count: number): Promise<{ jobId: string, lines: Line[] }> {
+  const response = await postInTwoParts(`${recipe.app.base}/imports`, JSON.stringify({ rows: [1, 2, 3] }))
+  expect(response.status).toBe(200)
+  const { jobId } = JSON.parse(response.text) as { jobId: string }
+  expect(jobId).toMatch(/^import_[0-9a-f-]{36}$/)
+  return { jobId, lines: (await recipe.sub.waitFor(`logs:${jobId}`, count)).map(parse) }
 }
