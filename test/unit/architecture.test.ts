@@ -7,7 +7,8 @@
  * - ioredis is loaded (a value import, not a type) only by shared/connection.ts and worker/publisher.ts;
  * - the pure rooms do no I/O and set no timers;
  * - the package entry, loaded in the application thread, loads no ioredis;
- * - BullMQ, an optional peer dependency, is imported for its types only, and neither entry loads it.
+ * - BullMQ, an optional peer dependency, is imported for its types only, and neither entry loads it;
+ * - viewer/ runs in browsers, as its files are: it imports only viewer/ files, by paths ending in `.js`.
  */
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -16,7 +17,7 @@ import ts from 'typescript'
 import { ROOT } from '../helpers/paths'
 
 const SRC = join(ROOT, 'src')
-const ROOMS = ['worker', 'app', 'reader', 'shared'] as const
+const ROOMS = ['worker', 'app', 'reader', 'shared', 'viewer'] as const
 type Room = typeof ROOMS[number] | 'entry'
 
 /** What a room may import from the others. */
@@ -25,13 +26,16 @@ const MAY_IMPORT: Record<Room, readonly Room[]> = {
   worker: ['worker', 'shared'],
   app: ['app', 'shared'],
   reader: ['reader', 'shared'],
-  shared: ['shared']
+  shared: ['shared'],
+  // The custom element runs in browsers: it loads nothing from the Node rooms.
+  viewer: ['viewer']
 }
 
 /** Files that must stay pure: no I/O, no timers, nothing loaded but types and other pure files. */
 const PURE = [
   'worker/route.ts', 'worker/line-buffer.ts', 'worker/batch.ts', 'worker/batch-pipeline.ts', 'worker/batch-script.ts',
-  'shared/job-id.ts', 'shared/channel-names.ts', 'shared/history.ts', 'shared/option-checks.ts', 'shared/redis-url.ts'
+  'shared/job-id.ts', 'shared/channel-names.ts', 'shared/history.ts', 'shared/option-checks.ts', 'shared/redis-url.ts',
+  'reader/line-filter.ts'
 ]
 
 interface Import { specifier: string, typeOnly: boolean }
@@ -107,6 +111,13 @@ describe('the rooms of src/', () => {
         if (!MAY_IMPORT[room].includes(target)) breaches.push(`${name(file)} imports ${specifier}`)
       }
     }
+    expect(breaches).toEqual([])
+  })
+
+  it('keeps viewer/ loadable by a browser as is: only relative imports of viewer/ files, ending in .js', () => {
+    const breaches = files.filter((file) => roomOf(file) === 'viewer').flatMap((file) =>
+      importsOf(file).filter(({ specifier }) => !specifier.startsWith('./') || !specifier.endsWith('.js'))
+        .map(({ specifier }) => `${name(file)} imports ${specifier}`))
     expect(breaches).toEqual([])
   })
 
