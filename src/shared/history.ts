@@ -1,6 +1,6 @@
 /**
  * Pure, no dependencies: the history streams the transport writes (with its `history` option) and readers replay and
- * resume from: their options and defaults, their names, the field of an entry that holds the line, and entry ids
+ * resume from: their options and defaults, their names (and the index of recent jobs), the field of an entry that holds the line, and entry ids
  * (`<ms>-<seq>`, as Redis makes them), their syntax and their order.
  */
 import { channelPart } from './channel-names'
@@ -31,6 +31,12 @@ export interface HistoryOptions {
    * @default 'stream:'
    */
   keyPrefix?: string
+  /**
+   * Jobs kept in the index of recent jobs (a sorted set, see `jobsIndexKey`) that the SSE handler's jobs list reads:
+   * the newest by their last line. A job whose last line is older than `jobTtl` leaves it. At most 100000.
+   * @default 1000
+   */
+  maxJobs?: number
 }
 
 /** History settings with every default applied. */
@@ -41,10 +47,14 @@ export const DEFAULT_HISTORY: Readonly<ResolvedHistory> = Object.freeze({
   maxLen: 1000,
   jobTtl: 3600,
   globalTtl: 86_400,
-  keyPrefix: 'stream:'
+  keyPrefix: 'stream:',
+  maxJobs: 1000
 })
 
-const HISTORY_KEYS = optionNames<HistoryOptions>({ maxLen: true, jobTtl: true, globalTtl: true, keyPrefix: true })
+const HISTORY_KEYS = optionNames<HistoryOptions>({ maxLen: true, jobTtl: true, globalTtl: true, keyPrefix: true, maxJobs: true })
+
+/** The largest `maxJobs`: the index is trimmed in the batch call, which holds the server while it runs. */
+const MAX_JOBS = 100_000
 
 /** The field of a history stream entry that holds the line. */
 export const HISTORY_FIELD = 'line'
@@ -60,13 +70,22 @@ export function resolveHistory (value: unknown, name = 'history'): ResolvedHisto
     maxLen: integer(`${name}.maxLen`, input.maxLen, DEFAULT_HISTORY.maxLen, 1),
     jobTtl: integer(`${name}.jobTtl`, input.jobTtl, DEFAULT_HISTORY.jobTtl, 1),
     globalTtl: integer(`${name}.globalTtl`, input.globalTtl, DEFAULT_HISTORY.globalTtl, 1),
-    keyPrefix: channelPart(`${name}.keyPrefix`, input.keyPrefix, DEFAULT_HISTORY.keyPrefix)
+    keyPrefix: channelPart(`${name}.keyPrefix`, input.keyPrefix, DEFAULT_HISTORY.keyPrefix),
+    maxJobs: integer(`${name}.maxJobs`, input.maxJobs, DEFAULT_HISTORY.maxJobs, 1, MAX_JOBS)
   }
 }
 
 /** The stream that keeps a channel's recent lines. */
 export function historyKey (history: Pick<ResolvedHistory, 'keyPrefix'>, channel: string): string {
   return history.keyPrefix + channel
+}
+
+/**
+ * The sorted set of recent jobs the transport keeps with history on: member the job id, score the milliseconds of
+ * the job's newest history entry (default `stream:jobs:logs`).
+ */
+export function jobsIndexKey (history: Pick<ResolvedHistory, 'keyPrefix'>, channelPrefix: string): string {
+  return `${history.keyPrefix}jobs:${channelPrefix}`
 }
 
 /** A history entry id as Redis makes them: milliseconds, a dash, a sequence number. */

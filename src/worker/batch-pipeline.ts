@@ -1,20 +1,23 @@
 /**
  * Pure: the Redis commands a batch of lines becomes when it goes out as a pipeline (for each line and channel, its
- * XADD with history, then its PUBLISH or SPUBLISH; one EXPIRE per history stream written), and what their replies
- * mean for each line. The publisher sends the commands, on one connection or split per cluster node, and hands the
+ * XADD with history, then its PUBLISH or SPUBLISH; one EXPIRE per history stream written; the jobs index kept), and
+ * what their replies mean for each line. The publisher sends the commands, on one connection or split per cluster node, and hands the
  * replies back here.
  */
-import { HISTORY_FIELD, historyKey, type ResolvedHistory } from '../shared/history'
+import { HISTORY_FIELD, historyKey, jobsIndexKey, type ResolvedHistory } from '../shared/history'
 import { isRetryable, type PublishResult } from './batch'
 import type { Entry } from './route'
 
 /** One command of a batch. */
 export interface PlannedCommand {
-  /** The line it is for (index in the batch); -1 for the EXPIRE of a history stream. */
+  /** The line it is for (index in the batch); -1 for the EXPIRE of a history stream and the jobs index's commands. */
   readonly entry: number
   readonly channel: string
-  /** `'publish'` (PUBLISH or SPUBLISH), `'history'` (XADD) or `'expire'`. */
-  readonly kind: 'publish' | 'history' | 'expire'
+  /**
+   * `'publish'` (PUBLISH or SPUBLISH), `'history'` (XADD), `'expire'`, or `'index'` (the jobs index: ZADD, trims,
+   * EXPIRE): like an EXPIRE's, its failure is history trouble, never a lost line.
+   */
+  readonly kind: 'publish' | 'history' | 'expire' | 'index'
   /** Command name and arguments, as ioredis's `pipeline.call` takes them. */
   readonly args: readonly [string, ...Array<string | number>]
   /** The key that decides the cluster node (the channel for SPUBLISH); none: any node. */
@@ -26,6 +29,7 @@ export type Reply = readonly [Error | null, unknown]
 
 export interface PlanOptions {
   history: ResolvedHistory | false
+  channelPrefix: string
   globalChannel: string | false
   /** SPUBLISH instead of PUBLISH. */
   sharded: boolean
@@ -33,9 +37,10 @@ export interface PlanOptions {
 
 /**
  * The commands of a batch: for each line and channel, its XADD (with history) then its PUBLISH; then one EXPIRE per
- * history stream written. A channel's commands keep the batch's order.
+ * history stream written, and the jobs index's commands (`now`: the worker's clock, in ms, the jobs' score). A
+ * channel's commands keep the batch's order.
  */
-export function planBatch (batch: readonly Entry[], options: PlanOptions): PlannedCommand[] {
+export function planBatch (batch: readonly Entry[], options: PlanOptions, now: number): PlannedCommand[] {
   const { history, sharded, globalChannel } = options
   const publish = sharded ? 'spublish' : 'publish'
   const commands: PlannedCommand[] = []
@@ -55,8 +60,29 @@ export function planBatch (batch: readonly Entry[], options: PlanOptions): Plann
       const ttl = channel === globalChannel ? history.globalTtl : history.jobTtl
       commands.push({ entry: -1, channel, kind: 'expire', args: ['expire', key, ttl], key })
     }
+    indexJobs(commands, kept, history, options, now)
   }
   return commands
+}
+
+/**
+ * The jobs index's commands for the job streams written (`kept`: key -> channel): one ZADD of every job, then the
+ * trims (the newest `maxJobs`; none older than `jobTtl`) and the index's EXPIRE, all on the index's node.
+ */
+function indexJobs (commands: PlannedCommand[], kept: ReadonlyMap<string, string>, history: ResolvedHistory,
+  options: PlanOptions, now: number): void {
+  const key = jobsIndexKey(history, options.channelPrefix)
+  const skip = options.channelPrefix.length + 1
+  const zadd: [string, ...Array<string | number>] = ['zadd', key]
+  for (const channel of kept.values()) if (channel !== options.globalChannel) zadd.push(now, channel.slice(skip))
+  if (zadd.length === 2) return
+  const index = (args: [string, ...Array<string | number>]): PlannedCommand => ({ entry: -1, channel: key, kind: 'index', args, key })
+  commands.push(
+    index(zadd),
+    index(['zremrangebyrank', key, 0, -(history.maxJobs + 1)]),
+    index(['zremrangebyscore', key, '-inf', `(${now - history.jobTtl * 1000}`]),
+    index(['expire', key, history.jobTtl])
+  )
 }
 
 /**
@@ -76,7 +102,7 @@ export function readPipelineReplies (batch: readonly Entry[], commands: readonly
   }
   commands.forEach((command, i) => {
     const error = replies[i]?.[0] ?? null
-    if (error === null || command.kind === 'expire') {
+    if (error === null || command.kind === 'expire' || command.kind === 'index') {
       if (error !== null && !isRetryable(error)) result.historyError ??= error
       return
     }

@@ -1,6 +1,6 @@
 /**
  * Pure: a batch as one call of a small Lua script (EVALSHA) that runs PUBLISH, and with history XADD, for every
- * line and channel: the scripts, the compact arguments a batch becomes, and what the script's reply means for each
+ * line and channel (and keeps the index of recent jobs): the scripts, the compact arguments a batch becomes, and what the script's reply means for each
  * line. One ioredis command per batch instead of one per PUBLISH is most of the CPU a pipeline costs the worker,
  * and each line crosses the socket once, whatever its number of channels.
  */
@@ -45,33 +45,58 @@ ${forEachChannelOfEachLine(1, `    local reply = redis.pcall('PUBLISH', channel,
 return refused`
 
 /**
- * The same with history: ARGV starts with MAXLEN, the key prefix, the global channel ('' for none), the job TTL and
- * the global TTL; each PUBLISH follows its XADD, and a failed XADD is reported with its `n` negated.
+ * The same with history: ARGV starts with MAXLEN, the key prefix, the global channel ('' for none), the job TTL, the
+ * global TTL, the jobs index key, its size (maxJobs) and the channel prefix; each PUBLISH follows its XADD, and a
+ * failed XADD is reported with its `n` negated. Each line only notes its job's newest id; after the batch, each job
+ * gets one ZADD in the index (score: the ms of that id), which then keeps its newest maxJobs members, drops those
+ * older than the job TTL (counted from the batch's newest id: the server's clock) and gets its TTL. A failed
+ * EXPIRE or index command is reported with `n` 0: history trouble that touches no line.
  */
 export const PUBLISH_BATCH_WITH_HISTORY_LUA = `local maxlen, prefix, global, jobTtl, globalTtl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local index, maxJobs, skip = ARGV[6], tonumber(ARGV[7]), #ARGV[8] + 2
 local refused = {}
 local kept = {}
-${forEachChannelOfEachLine(6, `    local key = prefix .. channel
+local newest = {}
+local function trouble (reply)
+  if type(reply) == 'table' and reply.err then
+    refused[#refused + 1] = 0
+    refused[#refused + 1] = reply.err
+  end
+end
+${forEachChannelOfEachLine(9, `    local key = prefix .. channel
     local added = redis.pcall('XADD', key, 'MAXLEN', '~', maxlen, '*', '${HISTORY_FIELD}', line)
     if type(added) == 'table' and added.err then
       refused[#refused + 1] = -n
       refused[#refused + 1] = added.err
-    elseif not kept[key] then
-      kept[key] = true
-      redis.pcall('EXPIRE', key, channel == global and globalTtl or jobTtl)
+    else
+      if not kept[key] then
+        kept[key] = true
+        trouble(redis.pcall('EXPIRE', key, channel == global and globalTtl or jobTtl))
+      end
+      if channel ~= global then newest[channel] = added end
     end
     local reply = redis.pcall('PUBLISH', channel, line)
     if type(reply) == 'table' and reply.err then
       refused[#refused + 1] = n
       refused[#refused + 1] = reply.err
     end`)}
+local latest = -1
+for channel, id in pairs(newest) do
+  local ms = string.match(id, '^%d+')
+  if tonumber(ms) > latest then latest = tonumber(ms) end
+  trouble(redis.pcall('ZADD', index, ms, string.sub(channel, skip)))
+end
+if latest >= 0 then
+  trouble(redis.pcall('ZREMRANGEBYRANK', index, 0, -(maxJobs + 1)))
+  trouble(redis.pcall('ZREMRANGEBYSCORE', index, '-inf', '(' .. string.format('%d', latest - tonumber(jobTtl) * 1000)))
+  trouble(redis.pcall('EXPIRE', index, jobTtl))
+end
 return refused`
-
 
 /**
  * Matches the script's list of refusals (number of the PUBLISH from 1, counting every line's channels in order;
- * error; ...; a negative number for a failed XADD) to lines. A line one of whose channels refused the PUBLISH
- * counts as rejected.
+ * error; ...; a negative number for a failed XADD, 0 for a failed EXPIRE or jobs index command) to lines. A line one
+ * of whose channels refused the PUBLISH counts as rejected.
  */
 export function readScriptReplies (batch: readonly Entry[], refusals: readonly unknown[], toError: (message: string) => Error): PublishResult {
   if (refusals.length === 0) return { published: batch.length, rejected: 0, retry: [], historyFailed: 0 }
@@ -80,7 +105,8 @@ export function readScriptReplies (batch: readonly Entry[], refusals: readonly u
   const result: PublishResult = { published: 0, rejected: 0, retry: [], historyFailed: 0 }
   for (let i = 0; i < refusals.length; i += 2) {
     const number = Number(refusals[i])
-    if (number < 0) {
+    if (number === 0) result.historyError ??= toError(String(refusals[i + 1]))
+    else if (number < 0) {
       notKept.add(-number)
       result.historyError ??= toError(String(refusals[i + 1]))
     } else {

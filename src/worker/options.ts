@@ -88,9 +88,10 @@ export interface RedisLogTransportOptions extends ConnectionOptions {
    */
   statsInterval?: number
   /**
-   * Also append each line to a Redis stream per channel, in the same round trip as its PUBLISH: `true` for the
-   * defaults (1000 lines; 1 hour for a job, 24 hours for the global channel), or an object to tune them. The
-   * subscribe API, `redis-log-tail --history` and the SSE handler replay and resume from these streams.
+   * Also append each line to a Redis stream per channel, in the same round trip as its PUBLISH, and keep an index
+   * of the recent jobs: `true` for the defaults (1000 lines; 1 hour for a job, 24 hours for the global channel;
+   * 1000 jobs), or an object to tune them. The subscribe API, `redis-log-tail --history` and the SSE handler replay
+   * and resume from these streams; the SSE handler's jobs list reads the index.
    * @default false
    */
   history?: boolean | HistoryOptions

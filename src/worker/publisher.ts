@@ -11,7 +11,7 @@
  * pipeline of PUBLISH commands, which needs nothing but PUBLISH.
  *
  * With `history` on, each line is also appended to its channel's stream (XADD ... MAXLEN ~), in the same script
- * call or pipeline, and each stream written gets its time to live once per batch. A line is published when every
+ * call or pipeline, and each stream written gets its time to live once per batch, as does the index of recent jobs. A line is published when every
  * PUBLISH took it; a failed XADD is counted apart (`historyFailed`): the line reached live viewers all the same.
  *
  * In a cluster, a script may only touch keys of the node it runs on, so the script is used only for plain PUBLISH
@@ -21,6 +21,7 @@
 import { Cluster, ReplyError } from 'ioredis'
 import calculateSlot from 'cluster-key-slot'
 import { createClient, targetOf, usesTls, type Client } from '../shared/connection'
+import { jobsIndexKey } from '../shared/history'
 import { debug } from '../shared/report'
 import { unsent, type PublishResult } from './batch'
 import { planBatch, readPipelineReplies, type PlannedCommand, type Reply } from './batch-pipeline'
@@ -43,7 +44,7 @@ interface WithPublishBatch {
 
 /** What the publisher is configured with: a subset of the resolved options. */
 export type PublisherOptions = Pick<ResolvedOptions, 'fromUrl' | 'redis' | 'maxReconnectDelay' | 'batchScript' | 'history' |
-'globalChannel' | 'cluster' | 'sharded'>
+'channelPrefix' | 'globalChannel' | 'cluster' | 'sharded'>
 
 export class Publisher {
   readonly #client: Client
@@ -121,7 +122,7 @@ export class Publisher {
       this.#useScript = false
       debug(this.#secrets, 'the server refused the publishing script (%s); using PUBLISH pipelines', refused.message)
     }
-    const commands = planBatch(batch, this.#options)
+    const commands = planBatch(batch, this.#options, Date.now())
     const replies = this.#client instanceof Cluster
       ? await this.#sendPerNode(this.#client, commands)
       : await this.#send(commands)
@@ -174,10 +175,11 @@ export class Publisher {
   }
 
   async #publishWithScript (batch: readonly Entry[]): Promise<unknown[]> {
-    const { history, globalChannel } = this.#options
+    const { history, globalChannel, channelPrefix } = this.#options
     const args: Array<string | number> = history === false
       ? []
-      : [history.maxLen, history.keyPrefix, globalChannel === false ? '' : globalChannel, history.jobTtl, history.globalTtl]
+      : [history.maxLen, history.keyPrefix, globalChannel === false ? '' : globalChannel, history.jobTtl, history.globalTtl,
+          jobsIndexKey(history, channelPrefix), history.maxJobs, channelPrefix]
     encodeScriptBatch(args, batch)
     const commands = this.#client as unknown as WithPublishBatch
     if (history === false) return await commands.publishBatch(...args) as unknown[]

@@ -72,8 +72,9 @@ export class Warnings {
   /** The server refused to append to a history stream: each distinct message once. */
   historyRefused (error: Error): void {
     if (!this.#first(`history: ${error.message}`)) return
-    this.#say(`Redis at ${this.#to.target} refused to keep history: ${error.message}. Such lines are published ` +
-      'but missing from the history (counted in historyFailed).')
+    this.#say(`Redis at ${this.#to.target} refused to keep history: ${error.message}. Lines it refused to append ` +
+      'are published but missing from the history (counted in historyFailed); a refused EXPIRE or jobs index ' +
+      'write loses no line.')
   }
 
   /** True the first time a refusal is met, while fewer than the most are remembered. */

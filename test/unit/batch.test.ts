@@ -13,10 +13,12 @@ const ok: Reply = [null, 1]
 const refused: Reply = [new ReplyError('NOPERM this user has no permissions to access the channel'), undefined]
 const moved: Reply = [new ReplyError('MOVED 1234 127.0.0.1:7001'), undefined]
 const lost: Reply = [new Error('Connection is closed.'), undefined]
+/** The worker's clock when a batch is planned: the jobs' score in the index. */
+const NOW = 1_700_000_000_000
 
 describe('planBatch', () => {
   it('makes one PUBLISH per line and channel, in order, with no key to route by', () => {
-    const commands = planBatch(batch, { history: false, globalChannel: 'logs:global', sharded: false })
+    const commands = planBatch(batch, { history: false, channelPrefix: 'logs', globalChannel: 'logs:global', sharded: false }, NOW)
     expect(commands.map((c) => [c.entry, c.kind, c.args, c.key])).toEqual([
       [0, 'publish', ['publish', 'logs:j', 'a'], undefined],
       [0, 'publish', ['publish', 'logs:global', 'a'], undefined],
@@ -24,8 +26,8 @@ describe('planBatch', () => {
     ])
   })
 
-  it('with sharded, uses SPUBLISH routed by the channel; with history, XADD before each and one EXPIRE per stream', () => {
-    const commands = planBatch(batch, { history: { ...DEFAULT_HISTORY, maxLen: 5 }, globalChannel: 'logs:global', sharded: true })
+  it('with sharded, uses SPUBLISH routed by the channel; with history, XADD before each, one EXPIRE per stream, the jobs index', () => {
+    const commands = planBatch(batch, { history: { ...DEFAULT_HISTORY, maxLen: 5 }, channelPrefix: 'logs', globalChannel: 'logs:global', sharded: true }, NOW)
     expect(commands.map((c) => [c.entry, c.kind, c.args, c.key])).toEqual([
       [0, 'history', ['xadd', 'stream:logs:j', 'MAXLEN', '~', 5, '*', 'line', 'a'], 'stream:logs:j'],
       [0, 'publish', ['spublish', 'logs:j', 'a'], 'logs:j'],
@@ -34,8 +36,35 @@ describe('planBatch', () => {
       [1, 'history', ['xadd', 'stream:logs:global', 'MAXLEN', '~', 5, '*', 'line', 'b'], 'stream:logs:global'],
       [1, 'publish', ['spublish', 'logs:global', 'b'], 'logs:global'],
       [-1, 'expire', ['expire', 'stream:logs:j', 3600], 'stream:logs:j'],
-      [-1, 'expire', ['expire', 'stream:logs:global', 86_400], 'stream:logs:global']
+      [-1, 'expire', ['expire', 'stream:logs:global', 86_400], 'stream:logs:global'],
+      [-1, 'index', ['zadd', 'stream:jobs:logs', NOW, 'j'], 'stream:jobs:logs'],
+      [-1, 'index', ['zremrangebyrank', 'stream:jobs:logs', 0, -1001], 'stream:jobs:logs'],
+      [-1, 'index', ['zremrangebyscore', 'stream:jobs:logs', '-inf', `(${NOW - 3_600_000}`], 'stream:jobs:logs'],
+      [-1, 'index', ['expire', 'stream:jobs:logs', 3600], 'stream:jobs:logs']
     ])
+  })
+
+  it('indexes each job of a batch once, by its id, and no line without a job', () => {
+    const job = ['app:a', 'everything']
+    const lines: Entry[] = [
+      { line: '1', channels: job },
+      { line: '2', channels: ['app:b', 'everything'] },
+      { line: '3', channels: job },
+      { line: '4', channels: ['everything'] }
+    ]
+    const history = { ...DEFAULT_HISTORY, keyPrefix: 'h:', maxJobs: 2, jobTtl: 60 }
+    const options = { history, channelPrefix: 'app', globalChannel: 'everything', sharded: false }
+    const index = planBatch(lines, options, NOW).filter((c) => c.kind === 'index').map((c) => c.args)
+    expect(index).toEqual([
+      ['zadd', 'h:jobs:app', NOW, 'a', NOW, 'b'],
+      ['zremrangebyrank', 'h:jobs:app', 0, -3],
+      ['zremrangebyscore', 'h:jobs:app', '-inf', `(${NOW - 60_000}`],
+      ['expire', 'h:jobs:app', 60]
+    ])
+    expect(planBatch([{ line: '4', channels: ['everything'] }], options, NOW).filter((c) => c.kind === 'index')).toEqual([])
+    // Without a global channel, every channel is a job's.
+    const jobOnly = planBatch([{ line: '5', channels: ['app:c'] }], { ...options, globalChannel: false }, NOW)
+    expect(jobOnly.find((c) => c.kind === 'index')?.args).toEqual(['zadd', 'h:jobs:app', NOW, 'c'])
   })
 })
 
@@ -65,8 +94,10 @@ describe('encodeScriptBatch', () => {
 })
 
 describe('readPipelineReplies', () => {
-  const plain = planBatch(batch, { history: false, globalChannel: 'logs:global', sharded: false })
-  const kept = planBatch(batch, { history: DEFAULT_HISTORY, globalChannel: 'logs:global', sharded: false })
+  const plain = planBatch(batch, { history: false, channelPrefix: 'logs', globalChannel: 'logs:global', sharded: false }, NOW)
+  const kept = planBatch(batch, { history: DEFAULT_HISTORY, channelPrefix: 'logs', globalChannel: 'logs:global', sharded: false }, NOW)
+  // The jobs index's ZADD, trims and EXPIRE, after the streams' EXPIREs.
+  const indexed = [ok, ok, ok, ok]
 
   it('counts lines published when every PUBLISH took them', () => {
     expect(readPipelineReplies(batch, plain, [ok, ok, ok])).toEqual({ published: 2, rejected: 0, retry: [], historyFailed: 0 })
@@ -88,16 +119,24 @@ describe('readPipelineReplies', () => {
 
   it('counts a published line whose XADD was refused in historyFailed, and sends again one whose XADD was lost', () => {
     // xadd j, publish j, xadd g, publish g (line a); xadd g, publish g (line b); expire j, expire g
-    const result = readPipelineReplies(batch, kept, [refused, ok, ok, ok, lost, ok, ok, lost])
+    const result = readPipelineReplies(batch, kept, [refused, ok, ok, ok, lost, ok, ok, lost, ...indexed])
     expect(result).toMatchObject({ published: 1, rejected: 0, retry: [{ line: 'b', channels: ['logs:global'] }], historyFailed: 1 })
     expect(result.historyError).toBe(refused[0])
     expect(result.error).toBeUndefined()
   })
 
   it('names a channel once when both its XADD and its PUBLISH were lost, and reports a refused EXPIRE without losing the line', () => {
-    const result = readPipelineReplies(batch, kept, [lost, lost, ok, ok, ok, ok, refused, ok])
+    const result = readPipelineReplies(batch, kept, [lost, lost, ok, ok, ok, ok, refused, ok, ...indexed])
     expect(result).toMatchObject({ published: 1, rejected: 0, retry: [{ line: 'a', channels: ['logs:j'] }], historyFailed: 0 })
     expect(result.historyError).toBe(refused[0])
+  })
+
+  it('reports a refused or lost jobs index command as history trouble, never losing or resending a line', () => {
+    const wrongType: Reply = [new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value'), undefined]
+    const result = readPipelineReplies(batch, kept, [ok, ok, ok, ok, ok, ok, ok, ok, wrongType, lost, moved, ok])
+    expect(result).toMatchObject({ published: 2, rejected: 0, retry: [], historyFailed: 0 })
+    expect(result.historyError).toBe(wrongType[0])
+    expect(result.error).toBeUndefined()
   })
 
   it('tells errors worth a retry from refusals', () => {
@@ -123,5 +162,12 @@ describe('readScriptReplies', () => {
     expect(result).toMatchObject({ published: 1, rejected: 1, retry: [], historyFailed: 1 })
     expect(result.error?.message).toBe('NOPERM no')
     expect(result.historyError?.message).toBe('WRONGTYPE not a stream')
+  })
+
+  it('takes 0 for history trouble of no line (an EXPIRE, the jobs index): every line published', () => {
+    const result = readScriptReplies(batch, [0, 'WRONGTYPE not a sorted set'], toError)
+    expect(result).toMatchObject({ published: 2, rejected: 0, retry: [], historyFailed: 0 })
+    expect(result.historyError?.message).toBe('WRONGTYPE not a sorted set')
+    expect(result.error).toBeUndefined()
   })
 })

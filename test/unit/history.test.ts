@@ -1,4 +1,4 @@
-import { compareIds, nextId } from '../../src/shared/history'
+import { compareIds, DEFAULT_HISTORY, jobsIndexKey, nextId } from '../../src/shared/history'
 
 describe('history entry ids', () => {
   it('orders ids by time, then by sequence, as numbers rather than text', () => {
@@ -13,5 +13,16 @@ describe('history entry ids', () => {
     expect(nextId('1700000000000-0')).toBe('1700000000000-1')
     expect(nextId('5-41')).toBe('5-42')
     expect(nextId('5-18446744073709551615')).toBe('6-0')
+  })
+})
+
+describe('the jobs index', () => {
+  it('is a key beside the streams, named after the channel prefix it indexes', () => {
+    expect(jobsIndexKey(DEFAULT_HISTORY, 'logs')).toBe('stream:jobs:logs')
+    expect(jobsIndexKey({ keyPrefix: 'h:' }, 'app')).toBe('h:jobs:app')
+  })
+
+  it('keeps 1000 jobs unless told otherwise', () => {
+    expect(DEFAULT_HISTORY.maxJobs).toBe(1000)
   })
 })

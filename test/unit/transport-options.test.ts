@@ -38,9 +38,10 @@ describe('resolveOptions', () => {
   })
 
   it('turns history on with the original handler\'s defaults, or tuned', () => {
-    expect(resolveOptions({ history: true }, {}).history).toEqual({ maxLen: 1000, jobTtl: 3600, globalTtl: 86_400, keyPrefix: 'stream:' })
-    expect(resolveOptions({ history: { maxLen: 50, keyPrefix: 'h:' } }, {}).history)
-      .toEqual({ maxLen: 50, jobTtl: 3600, globalTtl: 86_400, keyPrefix: 'h:' })
+    expect(resolveOptions({ history: true }, {}).history)
+      .toEqual({ maxLen: 1000, jobTtl: 3600, globalTtl: 86_400, keyPrefix: 'stream:', maxJobs: 1000 })
+    expect(resolveOptions({ history: { maxLen: 50, keyPrefix: 'h:', maxJobs: 20 } }, {}).history)
+      .toEqual({ maxLen: 50, jobTtl: 3600, globalTtl: 86_400, keyPrefix: 'h:', maxJobs: 20 })
     expect(resolveOptions({ history: false }, {}).history).toBe(false)
   })
 
@@ -92,7 +93,9 @@ describe('resolveOptions', () => {
     ['history', { maxLen: 0 }, /expected `history.maxLen` to be an integer from 1 and up, got `0`/],
     ['history', { jobTtl: 1.5 }, /expected `history.jobTtl` to be an integer from 1 and up/],
     ['history', { keyPrefix: 'a b' }, /expected `history.keyPrefix` to be a non-empty string without whitespace/],
-    ['history', { maxlen: 10 }, /unknown option `history.maxlen`; known ones are maxLen, jobTtl, globalTtl, keyPrefix/]
+    ['history', { maxJobs: 0 }, /expected `history.maxJobs` to be an integer from 1 to 100000, got `0`/],
+    ['history', { maxJobs: '10' }, /expected `history.maxJobs` to be an integer from 1 to 100000, got a string of 2 characters/],
+    ['history', { maxlen: 10 }, /unknown option `history.maxlen`; known ones are maxLen, jobTtl, globalTtl, keyPrefix, maxJobs/]
   ]
 
   it.each(cases)('rejects a bad `%s` with a TypeError naming it', (name, value, message) => {
