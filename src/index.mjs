@@ -4,6 +4,6 @@ import cjs from './index.js'
 export const {
   userIdContext, withUserId, getUserContext, jobIdFactory, userIdMixin, createUserIdMixin,
   GLOBAL_LOG_CHANNEL, resolveOptions, isUsableJobId, closeTransport, flushOnSignals, subscribe,
-  createLogStreamHandler
+  createLogStreamHandler, createLogConsole
 } = cjs
 export default cjs.default

@@ -2,9 +2,11 @@
  * The package entry, loaded in the application thread: the job context helpers and the shutdown helpers
  * (`app/`), the option checks, the readers (`reader/`: subscribe, the SSE handler), and the transport factory that
  * pino's worker calls (`worker/`). Light: ioredis is loaded only where a connection is made, by the factory in the
- * worker, or by the first `subscribe()` or `createLogStreamHandler()` call; the `require`s below do that.
+ * worker, or by the first `subscribe()`, `createLogStreamHandler()` or `createLogConsole()` call; the `require`s below
+ * do that.
  */
-import type { LogStreamHandlerOptions, SubscribeOptions } from './reader/options'
+import type { LogConsole } from './reader/console'
+import type { LogConsoleOptions, LogStreamHandlerOptions, SubscribeOptions } from './reader/options'
 import type { LogStreamHandler } from './reader/sse'
 import type { LogSubscription } from './reader/subscription'
 import type { RedisLogTransportOptions } from './worker/options'
@@ -16,8 +18,12 @@ export { GLOBAL_LOG_CHANNEL } from './shared/channel-names'
 export { isUsableJobId } from './shared/job-id'
 export { resolveOptions } from './worker/options'
 export type { TransportStream, CloseTransportOptions, FlushOnSignalsOptions } from './app/shutdown'
+export type { LogConsole } from './reader/console'
+export type { JobSummary } from './reader/jobs'
 export type { LogMessage } from './reader/message-queue'
-export type { SubscribeOptions, SubscribeSource, ReaderOptions, LogStreamHandlerOptions, Authorize } from './reader/options'
+export type {
+  SubscribeOptions, SubscribeSource, ReaderOptions, LogStreamHandlerOptions, LogConsoleOptions, Authorize
+} from './reader/options'
 export type { LogStreamHandler } from './reader/sse'
 export type { LogSubscription } from './reader/subscription'
 export type { ChannelNames } from './shared/channel-names'
@@ -48,4 +54,13 @@ export function subscribe (options?: SubscribeOptions): LogSubscription {
 export function createLogStreamHandler (options?: LogStreamHandlerOptions): LogStreamHandler {
   const loaded = require('./reader/sse') as typeof import('./reader/sse')
   return loaded.createLogStreamHandler(options)
+}
+
+/**
+ * The live console as one `(req, res)` handler: the page, the viewer module, the SSE endpoint (`<mount>/events`) and
+ * the jobs list (`<mount>/events/jobs`), mounted at any path, with the SSE handler's options (and `authorize`).
+ */
+export function createLogConsole (options?: LogConsoleOptions): LogConsole {
+  const loaded = require('./reader/console') as typeof import('./reader/console')
+  return loaded.createLogConsole(options)
 }

@@ -101,13 +101,15 @@ Promise<string | boolean | null | undefined>
 /** Options of `createLogStreamHandler()`. */
 export interface LogStreamHandlerOptions extends ReaderOptions {
   /**
-   * The transport's `history` setting (the same value may be passed to both). When on, a new viewer first gets the
-   * recent lines, every event carries an `id:`, and a browser that reconnects with `Last-Event-ID` resumes right
-   * after the last line it saw. When off, viewers get live lines only, and lines published while a browser
-   * reconnects are missed.
-   * @default false
+   * Where a viewer's lines come from. From the history stream (the transport's `history` option), a new viewer
+   * first gets the recent lines, every event carries an `id:`, and a browser that reconnects with `Last-Event-ID`
+   * resumes right after the last line it saw. From the channel, viewers get live lines only, and lines published
+   * while a browser reconnects are missed. `'auto'`: each request reads its job's history stream when that stream
+   * exists (with the default `keyPrefix`), else the channel. `true` or the transport's `history` object: always
+   * the stream (the same value may be passed to both). `false`: always the channel.
+   * @default 'auto'
    */
-  history?: boolean | HistoryOptions
+  history?: 'auto' | boolean | HistoryOptions
   /**
    * With history on: at most this many recent lines sent to a viewer that arrives without `Last-Event-ID`.
    * @default 1000
@@ -133,7 +135,10 @@ export interface LogStreamHandlerOptions extends ReaderOptions {
 
 /** `LogStreamHandlerOptions` with every default applied. */
 export interface ResolvedLogStreamHandlerOptions extends ResolvedReaderOptions {
+  /** The history streams' settings; `false` when viewers always read the channel. */
   history: ResolvedHistory | false
+  /** `history: 'auto'`: a viewer reads the stream only when it exists (`history` holds the defaults then). */
+  historyAuto: boolean
   replay: number
   authorize: Authorize | undefined
   keepAlive: number
@@ -143,7 +148,7 @@ export interface ResolvedLogStreamHandlerOptions extends ResolvedReaderOptions {
 /** The SSE handler's defaults. */
 export const DEFAULT_LOG_STREAM_HANDLER_OPTIONS = Object.freeze({
   ...DEFAULT_READER_OPTIONS,
-  history: false as const,
+  history: 'auto' as const,
   replay: 1000,
   keepAlive: 15_000,
   retry: 3000
@@ -217,6 +222,15 @@ export function resolveSubscribeOptions (input: SubscribeOptions = {}, env: Node
   })
 }
 
+/** The handler's `history`: `'auto'` (the stream when it exists, with the default settings), or as the transport's. */
+function handlerHistory (value: unknown): Pick<ResolvedLogStreamHandlerOptions, 'history' | 'historyAuto'> {
+  if (value === 'auto') return { history: { ...DEFAULT_HISTORY }, historyAuto: true }
+  if (typeof value !== 'boolean' && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+    fail('history', "`'auto'`, a boolean or an object", value)
+  }
+  return { history: resolveHistory(value), historyAuto: false }
+}
+
 /** Applies the defaults and validates the options of `createLogStreamHandler()`. */
 export function resolveLogStreamHandlerOptions (input: LogStreamHandlerOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedLogStreamHandlerOptions {
   optionsObject(input)
@@ -226,10 +240,47 @@ export function resolveLogStreamHandlerOptions (input: LogStreamHandlerOptions =
   if (authorize !== undefined && typeof authorize !== 'function') fail('authorize', 'a function', authorize)
   return {
     ...resolveReaderOptions(input, env),
-    history: resolveHistory(input.history),
+    ...handlerHistory(input.history === undefined ? defaults.history : input.history),
     replay: integer('replay', input.replay, defaults.replay, 0, 1_000_000),
     authorize,
     keepAlive: integer('keepAlive', input.keepAlive, defaults.keepAlive, 1, MAX_TIMER_DELAY),
     retry: integer('retry', input.retry, defaults.retry, 0, MAX_TIMER_DELAY)
   }
+}
+
+/** Options of `createLogConsole()`: the SSE handler's (its events and jobs list) and the page's own. */
+export interface LogConsoleOptions extends LogStreamHandlerOptions {
+  /**
+   * The page's title and heading.
+   * @default 'Logs'
+   */
+  title?: string
+}
+
+/** The console's defaults. */
+export const DEFAULT_LOG_CONSOLE_OPTIONS = Object.freeze({ ...DEFAULT_LOG_STREAM_HANDLER_OPTIONS, title: 'Logs' })
+
+/** The console's options checked: its own resolved, the SSE handler's to hand to `createLogStreamHandler`. */
+export interface ResolvedLogConsoleOptions {
+  title: string
+  stream: LogStreamHandlerOptions
+}
+
+const CONSOLE_OPTION_NAMES: ReadonlySet<string> = new Set([
+  ...HANDLER_OPTION_NAMES, ...optionNames<Omit<LogConsoleOptions, keyof LogStreamHandlerOptions>>({ title: true })
+])
+
+/** The longest title, in UTF-16 code units. */
+const MAX_TITLE_LENGTH = 200
+
+/**
+ * Applies the defaults and validates the console's own options, refusing unknown ones; the SSE handler's are
+ * validated by `createLogStreamHandler()`.
+ */
+export function resolveLogConsoleOptions (input: LogConsoleOptions = {}): ResolvedLogConsoleOptions {
+  optionsObject(input)
+  rejectUnknownKeys(input, CONSOLE_OPTION_NAMES, 'createLogConsole option')
+  const { title = DEFAULT_LOG_CONSOLE_OPTIONS.title, ...stream } = input
+  if (typeof title !== 'string' || title.length > MAX_TITLE_LENGTH) fail('title', `a string of at most ${MAX_TITLE_LENGTH} characters`, title)
+  return { title, stream }
 }

@@ -13,11 +13,10 @@
  * Every connection is opened with its first viewer and closed when its last one leaves.
  */
 import { secretsOf } from '../shared/report'
-import type { ResolvedReaderOptions, ResolvedSubscribeOptions } from './options'
+import type { ResolvedReaderOptions } from './options'
 import { SharedConnection } from './shared-connection'
-import { Viewer } from './sse-viewer'
+import { Viewer, type ViewerOptions } from './sse-viewer'
 import { StreamFollower } from './stream-follower'
-import type { LogSubscription } from './subscription'
 
 /** The shared connections of one SSE handler, and the viewers that use them. */
 export class ViewerHub {
@@ -34,8 +33,11 @@ export class ViewerHub {
     this.#secrets = secretsOf(options.fromUrl, options.redis)
   }
 
-  /** Starts a viewer: history from `options.key` when `options.source` is 'stream', else the channel. */
-  open (options: ResolvedSubscribeOptions): LogSubscription {
+  /**
+   * Starts a viewer: history from `options.key` when `options.source` is 'stream' (or 'auto' and the stream
+   * exists), else the channel.
+   */
+  open (options: ViewerOptions): Viewer {
     return new Viewer(this, options, this.#secrets)
   }
 
@@ -73,7 +75,7 @@ export class ViewerHub {
   release (connection: SharedConnection): void {
     connection.users--
     if (connection.users > 0) return
-    connection.client.disconnect()
+    connection.close()
     if (this.#pubsub === connection) this.#pubsub = undefined
     if (this.#reader === connection) this.#reader = undefined
   }

@@ -2,27 +2,30 @@
  * `createLogStreamHandler()`: a `(req, res)` handler that streams a job's lines (or every line) to a browser as
  * Server-Sent Events, for `node:http`, Express or Fastify (`reply.hijack()`, then the raw request and response).
  *
- * With history on, each event's `id:` is the line's history entry id: a new viewer gets the recent lines first, and a
- * browser that reconnects sends `Last-Event-ID` and gets exactly the lines after it, then live ones. Viewers share
- * the handler's Redis connections (see sse-hub.ts); a viewer's share is released as soon as it leaves.
+ * From the history stream (by default, when the job's stream exists), each event's `id:` is the line's history entry
+ * id: a new viewer gets the recent lines first (or, with `?from=ID`, that line with the ones before it), and a
+ * browser that reconnects sends `Last-Event-ID` and gets exactly the lines after it, then live ones. `?level=` and
+ * `?q=` filter on the server (sse-query.ts). `event: status` says live / reconnecting, `event: gap` where the stream
+ * cannot be exact (sse-viewer.ts, sse-events.ts). Viewers share the handler's Redis connections (see sse-hub.ts);
+ * a viewer's share is released as soon as it leaves.
  *
  * A browser may hang up at any moment, and `authorize` is usually asynchronous: the handler watches for it from the
  * first line (see Browser), checks after every wait that it is still there, and never writes to a response whose
  * client has gone. No failure escapes the handler: it becomes a 5xx for that request, reported once on stderr.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { HISTORY_ID } from '../shared/history'
 import { jobChannel } from '../shared/job-id'
-import { onceAny } from '../shared/once-any'
 import { secretsOf, warn } from '../shared/report'
-import type { LogMessage } from './message-queue'
+import { closeJobsEndpoint, isJobsRequest, jobsEndpointOf } from './jobs'
 import {
   DEFAULT_SUBSCRIBE_OPTIONS, resolveLogStreamHandlerOptions, subscriptionOptions,
-  type LogStreamHandlerOptions, type ResolvedLogStreamHandlerOptions, type ResolvedSubscribeOptions
+  type LogStreamHandlerOptions, type ResolvedLogStreamHandlerOptions
 } from './options'
 import { Browser, end, reply } from './sse-browser'
+import { pump } from './sse-events'
 import { ViewerHub } from './sse-hub'
-import type { LogSubscription } from './subscription'
+import { readStreamQuery, type StreamQuery } from './sse-query'
+import type { ViewerOptions } from './sse-viewer'
 
 /** The handler: call it with a request and its response. */
 export interface LogStreamHandler {
@@ -72,6 +75,7 @@ export function createLogStreamHandler (options: LogStreamHandlerOptions = {}): 
   Object.defineProperty(handler, 'redisConnections', { get: () => hub.connections })
   handler.close = async () => {
     for (const browser of [...open]) end(browser)
+    closeJobsEndpoint(hub)
   }
   return handler
 }
@@ -80,6 +84,10 @@ async function serve (options: ResolvedLogStreamHandlerOptions, hub: ViewerHub, 
   browser: Browser, open: Set<Browser>): Promise<void> {
   const { res } = browser
   if (browser.gone) return
+  if (isJobsRequest(req.url)) {
+    await jobsEndpointOf(hub, options).serve(req, browser, troubles)
+    return
+  }
   if (req.method !== 'GET') {
     res.setHeader('Allow', 'GET')
     reply(browser, 405, 'method not allowed')
@@ -90,6 +98,11 @@ async function serve (options: ResolvedLogStreamHandlerOptions, hub: ViewerHub, 
     query = new URL(req.url ?? '/', 'http://localhost').searchParams
   } catch {
     reply(browser, 400, 'bad request')
+    return
+  }
+  const asked = readStreamQuery(req, query)
+  if ('status' in asked) {
+    reply(browser, asked.status, asked.message)
     return
   }
   let view: View
@@ -105,7 +118,7 @@ async function serve (options: ResolvedLogStreamHandlerOptions, hub: ViewerHub, 
     reply(browser, view.status, view.message)
     return
   }
-  const subscription = hub.open(viewerOptions(options, view.job, resumeFrom(req, query)))
+  const subscription = hub.open(viewerOptions(options, view.job, asked))
   open.add(browser)
   browser.onGone(() => {
     open.delete(browser)
@@ -133,7 +146,7 @@ async function serve (options: ResolvedLogStreamHandlerOptions, hub: ViewerHub, 
   const keepAlive = setInterval(() => { if (!browser.gone) res.write(': keepalive\n\n') }, options.keepAlive)
   browser.onGone(() => { clearInterval(keepAlive) })
   try {
-    await pump(subscription, browser)
+    await pump(subscription, browser, asked.filter)
   } catch (error) {
     // The subscription failed for good (the server refused to read): end the stream; the browser will retry.
     troubles.say('redis', `ended a stream: ${firstLine(error)}`)
@@ -141,44 +154,21 @@ async function serve (options: ResolvedLogStreamHandlerOptions, hub: ViewerHub, 
   end(browser)
 }
 
-/** What the viewer of `job` reads: the channel, or the history stream from `lastEventId` (or the recent lines). */
-function viewerOptions (options: ResolvedLogStreamHandlerOptions, job: string | undefined, lastEventId: string | undefined): ResolvedSubscribeOptions {
+/**
+ * What the viewer of `job` reads: the channel, or the history stream (with `history: 'auto'`, when it exists) from
+ * `lastEventId`, from `from` with its context, or from the recent lines.
+ */
+function viewerOptions (options: ResolvedLogStreamHandlerOptions, job: string | undefined, asked: StreamQuery): ViewerOptions {
   const { history } = options
-  return subscriptionOptions(options, {
+  const reading = subscriptionOptions(options, {
     job,
-    // `replay` is used when there is no Last-Event-ID, or one the stream never issued (see startReading).
+    // `replay` is used when there is no Last-Event-ID, or one the stream never issued (see stream-position.ts).
     ...(history === false
       ? { source: 'pubsub', history: 0, after: undefined, historyKeyPrefix: DEFAULT_SUBSCRIBE_OPTIONS.historyKeyPrefix }
-      : { source: 'stream', history: options.replay, after: lastEventId, historyKeyPrefix: history.keyPrefix }),
+      : { source: options.historyAuto ? 'auto' : 'stream', history: options.replay, after: asked.lastEventId, historyKeyPrefix: history.keyPrefix }),
     maxQueued: DEFAULT_SUBSCRIBE_OPTIONS.maxQueued
   })
-}
-
-/** Writes each line as an event, pausing while the connection to the browser is full, until the browser leaves. */
-async function pump (subscription: LogSubscription, browser: Browser): Promise<void> {
-  const { res } = browser
-  let corked = false
-  for await (const message of subscription) {
-    // Lines still queued when the browser left go nowhere; leaving the loop closes the subscription.
-    if (browser.gone) break
-    // Lines that arrive together leave in one chunk.
-    if (!corked) {
-      corked = true
-      res.cork()
-      setImmediate(() => {
-        corked = false
-        res.uncork()
-      })
-    }
-    // Until the browser's connection takes more, or is gone.
-    if (!res.write(event(message)) && !browser.gone) await onceAny(res, ['drain', 'close'])
-  }
-}
-
-/** One SSE event. pino lines hold no newline, but a carriage return would end an SSE line early. */
-function event (message: LogMessage): string {
-  const data = message.line.split(/\r\n|\r|\n/).map((part) => `data: ${part}\n`).join('')
-  return message.id === undefined ? `${data}\n` : `id: ${message.id}\n${data}\n`
+  return { ...reading, from: asked.from }
 }
 
 /**
@@ -194,13 +184,6 @@ async function choose (options: ResolvedLogStreamHandlerOptions, req: IncomingMe
     return { job: allowed }
   }
   return { status: 403, message: 'forbidden' }
-}
-
-/** The id of the last event the browser saw (`Last-Event-ID`, or `lastEventId` in the query for polyfills). */
-function resumeFrom (req: IncomingMessage, query: URLSearchParams): string | undefined {
-  const header = req.headers['last-event-id']
-  const id = typeof header === 'string' ? header.trim() : query.get('lastEventId')
-  return id !== null && HISTORY_ID.test(id) ? id : undefined
 }
 
 /** The first line of an error's message, for one line on stderr (masked by `warn`). */

@@ -53,6 +53,6 @@ export class StreamFollower {
 
   stop (): void {
     this.#stopped = true
-    this.connection.client.disconnect()
+    this.connection.close()
   }
 }

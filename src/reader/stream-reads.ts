@@ -6,7 +6,7 @@
  */
 import { untilReady, type Client } from '../shared/connection'
 import { asError, isRefusal } from '../shared/errors'
-import { compareIds, nextId } from '../shared/history'
+import { compareIds } from '../shared/history'
 import { debug } from '../shared/report'
 
 /** Lines read per XREAD or XRANGE; also how far ahead of its reader a stream subscription reads. */
@@ -48,19 +48,29 @@ export async function readAfter (client: Client, key: string, last: string, secr
   }) ?? []
 }
 
+/** What a read of a range found: the entries after `last`, and whether `last` itself is still in the stream. */
+export interface RangeRead {
+  entries: StreamEntry[]
+  /** `last` is still kept, so nothing after it can have been trimmed (Redis trims the oldest entries first). */
+  kept: boolean
+}
+
 /**
- * Up to `READ_COUNT` entries of `key` after `last`, at once (XRANGE), or `undefined` once the connection is back
- * after being lost: read again. Throws when the server refused: that is final.
+ * Up to `READ_COUNT` entries of `key` after `last`, at once (XRANGE from `last` itself, to learn whether it is still
+ * kept), or `undefined` once the connection is back after being lost: read again. Throws when the server refused:
+ * that is final.
  */
-export async function readRange (client: Client, key: string, last: string, secrets: readonly string[]): Promise<StreamEntry[] | undefined> {
+export async function readRange (client: Client, key: string, last: string, secrets: readonly string[]): Promise<RangeRead | undefined> {
   return await readOrWaitForConnection(client, key, last, secrets, async () => {
-    return await client.xrange(key, nextId(last), '+', 'COUNT', READ_COUNT) as StreamEntry[]
+    const entries = await client.xrange(key, last, '+', 'COUNT', READ_COUNT + 1) as StreamEntry[]
+    const kept = entries[0]?.[0] === last
+    return { entries: kept ? entries.slice(1) : entries.slice(0, READ_COUNT), kept }
   })
 }
 
 /** Runs `read`; when the connection fails under it, waits for the connection to be back and returns `undefined`. */
-async function readOrWaitForConnection (client: Client, key: string, last: string, secrets: readonly string[],
-  read: () => Promise<StreamEntry[]>): Promise<StreamEntry[] | undefined> {
+async function readOrWaitForConnection<T> (client: Client, key: string, last: string, secrets: readonly string[],
+  read: () => Promise<T>): Promise<T | undefined> {
   try {
     return await read()
   } catch (error) {

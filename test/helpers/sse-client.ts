@@ -1,11 +1,17 @@
 import http from 'node:http'
 import { waitFor } from './wait'
 
-export interface SseEvent { id?: string, data: string }
+/** One event; `event` is its type when the server named one (`status`, `gap`), absent for a plain message. */
+export interface SseEvent { id?: string, event?: string, data: string }
 
-/** A minimal EventSource for tests: one GET, parsed into events; keeps comments and `retry:` too. */
+/**
+ * A minimal EventSource for tests: one GET, parsed into events; keeps comments and `retry:` too. `events` holds the
+ * messages (the lines), `notices` the events of a named type, `all` both in the order they came.
+ */
 export class SseClient {
   readonly events: SseEvent[] = []
+  readonly notices: SseEvent[] = []
+  readonly all: SseEvent[] = []
   readonly comments: string[] = []
   retry: number | undefined
   status = 0
@@ -41,7 +47,11 @@ export class SseClient {
             const line = pending.slice(0, newline)
             pending = pending.slice(newline + 1)
             if (line === '') {
-              if (hasData) client.events.push(current)
+              if (hasData) {
+                client.all.push(current)
+                if (current.event === undefined || current.event === 'message') client.events.push(current)
+                else client.notices.push(current)
+              }
               current = { data: '' }
               hasData = false
             } else if (line.startsWith(':')) {
@@ -54,6 +64,7 @@ export class SseClient {
                 current.data = hasData ? `${current.data}\n${value}` : value
                 hasData = true
               } else if (field === 'id') current.id = value
+              else if (field === 'event') current.event = value
               else if (field === 'retry') client.retry = Number(value)
             }
           }
@@ -72,6 +83,11 @@ export class SseClient {
 
   get lastId (): string | undefined {
     return this.events.at(-1)?.id
+  }
+
+  /** The data of each notice of `type` (`status`: `live`, `reconnecting`; `gap`: its JSON), in order. */
+  noticesOf (type: string): string[] {
+    return this.notices.filter((e) => e.event === type).map((e) => e.data)
   }
 
   async waitFor (count: number, what = `${count} events`): Promise<SseEvent[]> {

@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import ts from 'typescript'
 import { DEFAULT_SHUTDOWN_OPTIONS } from '../../src/app/shutdown'
-import { DEFAULT_LOG_STREAM_HANDLER_OPTIONS, DEFAULT_READER_OPTIONS, DEFAULT_SUBSCRIBE_OPTIONS } from '../../src/reader/options'
+import {
+  DEFAULT_LOG_CONSOLE_OPTIONS, DEFAULT_LOG_STREAM_HANDLER_OPTIONS, DEFAULT_READER_OPTIONS, DEFAULT_SUBSCRIBE_OPTIONS
+} from '../../src/reader/options'
 import { DEFAULT_CONNECTION_OPTIONS } from '../../src/shared/connection-options'
 import { DEFAULT_HISTORY } from '../../src/shared/history'
 import { DEFAULT_TRANSPORT_OPTIONS } from '../../src/worker/options'
@@ -62,6 +64,7 @@ describe('the documented defaults agree with the DEFAULT_* objects', () => {
     ['ReaderOptions', DEFAULT_READER_OPTIONS],
     ['SubscribeOptions', DEFAULT_SUBSCRIBE_OPTIONS],
     ['LogStreamHandlerOptions', DEFAULT_LOG_STREAM_HANDLER_OPTIONS],
+    ['LogConsoleOptions', DEFAULT_LOG_CONSOLE_OPTIONS],
     ['CloseTransportOptions', { timeout: DEFAULT_SHUTDOWN_OPTIONS.timeout }],
     ['FlushOnSignalsOptions', DEFAULT_SHUTDOWN_OPTIONS]
   ])('%s', (name, object) => {
@@ -72,7 +75,7 @@ describe('the documented defaults agree with the DEFAULT_* objects', () => {
 
   it('checks every interface of the option files that documents a default', () => {
     const checked = ['HistoryOptions', 'ConnectionOptions', 'RedisLogTransportOptions', 'ReaderOptions', 'SubscribeOptions',
-      'LogStreamHandlerOptions', 'CloseTransportOptions', 'FlushOnSignalsOptions']
+      'LogStreamHandlerOptions', 'LogConsoleOptions', 'CloseTransportOptions', 'FlushOnSignalsOptions']
     const withDefaults = [...all.keys()].filter((name) => [...documentedDefaults(name, all).values()].some((value) => value !== undefined))
     expect(withDefaults.sort()).toEqual(checked.sort())
   })
