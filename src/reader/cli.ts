@@ -1,71 +1,19 @@
 #!/usr/bin/env node
 /**
- * `redis-log-tail`: prints the lines of a job (or every line) as they arrive in Redis, one per line, raw or through
- * pino-pretty. Exits 0 on SIGINT/SIGTERM; exits 1 with one line on stderr when Redis cannot be reached or refuses
- * the credentials (never printing a password), 2 on a usage error.
+ * `redis-log-tail`: prints the lines of one or more jobs (or every line) as they arrive in Redis, one per line, raw
+ * or through pino-pretty, optionally narrowed to a level and above (`--level`) or to lines holding some text
+ * (`--grep`), optionally starting with recent lines from history (`--history N`, `--since DURATION`). With
+ * `--serve PORT` it serves the live console instead (cli-serve.ts). The flags are read in cli-args.ts.
+ *
+ * Exits 0 on SIGINT/SIGTERM; exits 1 with one line on stderr when Redis cannot be reached or refuses the
+ * credentials (never printing a password), or when the --serve address is taken; 2 on a usage error.
  */
-import { parseArgs } from 'node:util'
-
-const USAGE = `Usage: redis-log-tail [--job ID | --global] [--history N] [--pretty] [--url URL | --cluster NODES [--sharded]]
-
-Prints the log lines published by redis-log-transport, one per line, as they arrive.
-
-  --job ID      follow the lines of job ID (channel logs:ID)
-  --global      follow every line (channel logs:global); the default
-  --history N   first print the last N lines kept by the transport's \`history\` option
-  --pretty      format lines with pino-pretty (it must be installed)
-  --url URL     Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379)
-  --cluster NODES  read from a Redis Cluster: startup nodes as host:port,host:port
-  --sharded     read with SSUBSCRIBE, for a transport publishing with \`sharded: true\`
-  --help        show this help
-
-Exits 0 on Ctrl-C; 1 when Redis cannot be reached or refuses the credentials; 2 on a usage error.`
+import { parse, USAGE, UsageError, type CliConnection, type TailArgs } from './cli-args'
+import { createLineFilter } from './line-filter'
+import { resolveSubscribeOptions, type SubscribeOptions } from './options'
+import type { LogSubscription } from './subscription'
 
 type Format = (line: string) => string
-
-class UsageError extends Error {}
-
-interface Args {
-  job: string | undefined
-  history: number
-  pretty: boolean
-  url: string | undefined
-  cluster: string[] | undefined
-  sharded: boolean
-}
-
-function parse (argv: string[]): Args | 'help' {
-  let values
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        job: { type: 'string' },
-        global: { type: 'boolean' },
-        history: { type: 'string' },
-        pretty: { type: 'boolean' },
-        url: { type: 'string' },
-        cluster: { type: 'string' },
-        sharded: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' }
-      },
-      strict: true,
-      allowPositionals: false
-    }))
-  } catch (error) {
-    // parseArgs names the unknown flag; it never holds the value of --url.
-    throw new UsageError((error as Error).message)
-  }
-  if (values.help === true) return 'help'
-  if (values.job !== undefined && values.global === true) throw new UsageError('give either --job ID or --global, not both')
-  let history = 0
-  if (values.history !== undefined) {
-    if (!/^\d{1,7}$/.test(values.history)) throw new UsageError('--history expects a whole number of lines, such as 100')
-    history = Number(values.history)
-  }
-  const cluster = values.cluster?.split(',').map((node) => node.trim()).filter((node) => node !== '')
-  return { job: values.job, history, pretty: values.pretty === true, url: values.url, cluster, sharded: values.sharded === true }
-}
 
 function prettyFormat (): Format {
   let pinoPretty: { prettyFactory: (options: object) => (line: string) => string }
@@ -93,8 +41,92 @@ async function write (text: string): Promise<void> {
   }
 }
 
-/** Set by SIGINT/SIGTERM: what follows is the end asked for, not an error. */
+/** Set by SIGINT/SIGTERM (or a closed stdout): what follows is the end asked for, not an error. */
 let stopping = false
+
+/** The connection flags as the readers' options. */
+function readerOptions (connection: CliConnection): SubscribeOptions {
+  const { url, cluster, sharded, channelPrefix, globalChannel, historyKeyPrefix } = connection
+  return {
+    url,
+    ...(cluster === undefined ? {} : { cluster }),
+    sharded,
+    ...(channelPrefix === undefined ? {} : { channelPrefix }),
+    ...(globalChannel === undefined ? {} : { globalChannel }),
+    ...(historyKeyPrefix === undefined ? {} : { historyKeyPrefix })
+  }
+}
+
+function noHistory (channel: string): void {
+  process.stderr.write(`redis-log-tail: no history kept for ${channel} (is the transport's \`history\` option on?); showing new lines only\n`)
+}
+
+async function tail (args: TailArgs, connection: CliConnection): Promise<number> {
+  const format: Format = args.pretty ? prettyFormat() : (line) => `${line}\n`
+  const keep = createLineFilter({ level: args.level, text: args.grep })
+  // Every subscription's options are checked before any connects: a bad second job id leaves nothing half open.
+  const each = (args.jobs.length === 0 ? [undefined] : args.jobs).map((job): SubscribeOptions => ({
+    ...readerOptions(connection), ...(job === undefined ? {} : { job }), history: args.history
+  }))
+  for (const options of each) resolveSubscribeOptions(options)
+  // One boundary for every job, taken before connecting.
+  const after = args.since === undefined ? undefined : `${Date.now() - args.since}-0`
+  // Loaded after the arguments are checked: --help and usage errors need no Redis client.
+  const { subscribe } = require('./subscribe') as typeof import('./subscribe')
+  const open = new Set<LogSubscription>()
+  const track = (subscription: LogSubscription): LogSubscription => {
+    open.add(subscription)
+    if (stopping) void subscription.close()
+    return subscription
+  }
+  const stop = (): void => {
+    stopping = true
+    for (const subscription of open) void subscription.close()
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  // `head` and friends close the pipe early: that is the end, not an error.
+  process.stdout.on('error', stop)
+
+  /**
+   * A subscription reading from `after` reads the history stream whether it exists or not, so it would wait forever
+   * for a transport that keeps no history: a first subscription asks (`history: 1` reads the stream only when it
+   * exists) and, when there is none, goes on as the channel's.
+   */
+  async function start (options: SubscribeOptions): Promise<LogSubscription> {
+    if (after === undefined) {
+      const subscription = track(subscribe(options))
+      await subscription.ready
+      if (args.history > 0 && subscription.source === 'pubsub') noHistory(subscription.channel)
+      return subscription
+    }
+    const probe = track(subscribe({ ...options, history: 1 }))
+    await probe.ready
+    if (probe.source === 'pubsub') {
+      noHistory(probe.channel)
+      return probe
+    }
+    open.delete(probe)
+    await probe.close()
+    const subscription = track(subscribe({ ...options, history: 0, after }))
+    await subscription.ready
+    return subscription
+  }
+
+  try {
+    const subscriptions = await Promise.all(each.map(start))
+    // Each job's lines in their order; the jobs' lines interleaved as they come.
+    await Promise.all(subscriptions.map(async (subscription) => {
+      for await (const { line } of subscription) {
+        if (keep === undefined || keep(line)) await write(format(line))
+      }
+    }))
+  } finally {
+    // One failed: the others end too, so that the process can exit.
+    for (const subscription of open) void subscription.close()
+  }
+  return 0
+}
 
 async function main (argv: string[]): Promise<number> {
   const args = parse(argv)
@@ -102,30 +134,9 @@ async function main (argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`)
     return 0
   }
-  const format: Format = args.pretty ? prettyFormat() : (line) => `${line}\n`
-  // Loaded after the arguments are checked: --help and usage errors need no Redis client.
-  const { subscribe } = require('./subscribe') as typeof import('./subscribe')
-  const subscription = subscribe({
-    url: args.url,
-    job: args.job,
-    history: args.history,
-    ...(args.cluster === undefined ? {} : { cluster: args.cluster }),
-    sharded: args.sharded
-  })
-  const stop = (): void => {
-    stopping = true
-    void subscription.close()
-  }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
-  // `head` and friends close the pipe early: that is the end, not an error.
-  process.stdout.on('error', stop)
-  await subscription.ready
-  if (args.history > 0 && subscription.source === 'pubsub') {
-    process.stderr.write(`redis-log-tail: no history kept for ${subscription.channel} (is the transport's \`history\` option on?); showing new lines only\n`)
-  }
-  for await (const { line } of subscription) await write(format(line))
-  return 0
+  if (args.mode === 'tail') return await tail(args, args.connection)
+  const { serve } = require('./cli-serve') as typeof import('./cli-serve')
+  return await serve(args, readerOptions(args.connection), () => { stopping = true })
 }
 
 /**

@@ -2,50 +2,13 @@
  * `redis-log-tail`, run as a process on the built output against a private redis-server, with lines logged
  * through the real worker: its flags, its output, its exit codes and its messages.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { once as onceEvent } from 'node:events'
 import pino from 'pino'
 import { freePort, startRedisServer, type RedisServer } from '../../scripts/redis-server'
 import { BUILT_ENTRY, CLI } from '../helpers/paths'
+import { msg, Tail } from '../helpers/tail'
 import { waitFor } from '../helpers/wait'
-
-
-class Tail {
-  stdout = ''
-  stderr = ''
-  readonly exited: Promise<number | null>
-
-  constructor (readonly child: ChildProcessWithoutNullStreams) {
-    child.stdout.on('data', (chunk) => { this.stdout += String(chunk) })
-    child.stderr.on('data', (chunk) => { this.stderr += String(chunk) })
-    this.exited = new Promise((resolve) => { child.once('exit', (code) => { resolve(code) }) })
-  }
-
-  static start (args: string[], env: NodeJS.ProcessEnv = {}): Tail {
-    const { REDIS_URL: _ignored, ...rest } = process.env
-    return new Tail(spawn(process.execPath, [CLI, ...args], { env: { ...rest, ...env } }))
-  }
-
-  get lines (): string[] {
-    return this.stdout.split('\n').filter((l) => l !== '')
-  }
-
-  async waitForLines (count: number): Promise<string[]> {
-    await waitFor(() => this.lines.length >= count, `${count} lines from redis-log-tail (got: ${this.stdout}${this.stderr})`)
-    return this.lines
-  }
-
-  async exit (timeoutMs = 10_000): Promise<number | null> {
-    const timer = setTimeout(() => { this.child.kill('SIGKILL') }, timeoutMs)
-    try {
-      return await this.exited
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-}
-
-const msg = (line: string): string => (JSON.parse(line) as { msg: string }).msg
 
 describe('redis-log-tail', () => {
   let server: RedisServer
@@ -133,7 +96,25 @@ describe('redis-log-tail', () => {
     // The job id rule of the transport: the id whose channel is the global one, a bidi override, a zero-width space.
     [['--job', 'global'], /expected `job` to be a non-empty string .* whose channel is not the global channel, got a string of 6 characters/],
     [['--job', 'invoice\u202Efdp.exe'], /expected `job` to be a non-empty string of at most 256 characters/],
-    [['--job', 'job\u200B42'], /expected `job` to be a non-empty string of at most 256 characters/]
+    [['--job', 'job\u200B42'], /expected `job` to be a non-empty string of at most 256 characters/],
+    // Every --job is checked before anything connects (this URL would refuse: exit 1).
+    [['--url', 'redis://127.0.0.1:1', '--job', 'fine', '--job', 'bad id'], /expected `job` to be a non-empty string .*, got a string of 6 characters/],
+    [['--level', 'loud'], /--level expects one of trace, debug, info, warn, error, fatal$/m],
+    [['--grep', '/(unclosed/'], /--grep: not a valid regular expression \(Unterminated group\)/],
+    [['--since', '5 minutes'], /--since expects a duration such as 90s, 15m, 2h, 1d/],
+    [['--since', '0'], /--since expects a duration/],
+    [['--history', '5', '--since', '1m'], /give either --history N .* or --since DURATION .*, not both/],
+    [['--channel-prefix', 'a b'], /expected `channelPrefix` to be a non-empty string without whitespace/],
+    [['--history-prefix', ''], /expected `historyKeyPrefix` to be a non-empty string/],
+    // The console checks the names too, before anything connects.
+    [['--serve', '0', '--url', 'redis://127.0.0.1:1', '--channel-prefix', 'a b'], /expected `channelPrefix` to be a non-empty string/],
+    [['--serve', '0', '--url', 'redis://127.0.0.1:1', '--history-prefix', 'a b'], /expected `history.keyPrefix` to be a non-empty string/],
+    [['--serve', 'http'], /--serve expects a port number from 0 to 65535/],
+    [['--serve', '65536'], /--serve expects a port number from 0 to 65535/],
+    [['--host', '0.0.0.0'], /--host goes with --serve PORT/],
+    ...['--job=a', '--global', '--level=warn', '--grep=x', '--since=1m', '--history=5', '--pretty'].map((flag) => [
+      ['--serve', '0', flag], new RegExp(`--serve cannot be combined with ${flag.split('=')[0] ?? ''}: the console's page`)
+    ] as [string[], RegExp])
   ])('exits 2 with one line on a usage error (%j)', async (args, message) => {
     const tail = Tail.start(args)
     expect(await tail.exit()).toBe(2)
@@ -142,9 +123,21 @@ describe('redis-log-tail', () => {
     expect(tail.stderr).not.toContain('secret-pw')
   })
 
+  it.each([[['--help'], 0], [['--level', 'loud'], 2], [['--serve', '0', '--job', 'a'], 2]])(
+    'loads no Redis client for %j', async (args, code) => {
+      // Fails the require of ioredis, then runs the bin as node would.
+      const script = `const Module = require('node:module'); const load = Module._load
+        Module._load = function (request, ...rest) { if (request === 'ioredis') throw new Error('ioredis was loaded'); return load.call(this, request, ...rest) }
+        process.argv = [process.argv[0], ${JSON.stringify(CLI)}, ...${JSON.stringify(args)}]; require(${JSON.stringify(CLI)})`
+      const child = new Tail(spawn(process.execPath, ['-e', script]))
+      expect(await child.exit()).toBe(code)
+      expect(child.stderr).not.toContain('ioredis was loaded')
+    })
+
   it('prints its usage with --help', async () => {
     const tail = Tail.start(['--help'])
     expect(await tail.exit()).toBe(0)
-    for (const flag of ['--url', '--job', '--global', '--history', '--pretty', '--help']) expect(tail.stdout).toContain(flag)
+    for (const flag of ['--url', '--job', '--global', '--history', '--since', '--level', '--grep', '--pretty', '--serve',
+      '--host', '--channel-prefix', '--global-channel', '--history-prefix', '--help']) expect(tail.stdout).toContain(flag)
   })
 })
