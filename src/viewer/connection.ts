@@ -1,0 +1,125 @@
+/**
+ * The viewer's connection to the SSE endpoint: an EventSource, its status, and what it tells about lost lines.
+ *
+ * The browser reconnects by itself after a network error, sending `Last-Event-ID`, and the server resumes exactly
+ * after it (or sends `event: gap`). When the browser gives up (an HTTP error, e.g. a proxy's 502 while the server
+ * restarts) this opens a new EventSource after a growing delay, with the last id in the query. A stream without
+ * ids cannot resume: a reconnect of one is reported as a possible loss.
+ */
+import { compareIds } from './levels.js'
+
+/** The connection's state, as the status element shows it. */
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting'
+
+/** What the server said in an `event: gap`. */
+export interface GapEvent { reason?: string, message?: string, [key: string]: unknown }
+
+/** What the connection reports. */
+export interface ConnectionEvents {
+  line: (id: string | undefined, data: string) => void
+  state: (state: ConnectionState) => void
+  gap: (gap: GapEvent) => void
+  /** A loss the viewer infers (no server event tells it), as a sentence. */
+  lost: (message: string) => void
+}
+
+const RETRY_MS = [1000, 2000, 5000, 10000, 15000]
+
+/** One viewer's stream. `close()` ends it for good. */
+export class LogConnection {
+  #source: EventSource | undefined
+  #state: ConnectionState = 'connecting'
+  #lastId: string | undefined
+  #received = false
+  #serverStatus = false
+  #dropped = false
+  #retries = 0
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #closed = false
+
+  constructor (readonly url: URL, readonly on: ConnectionEvents) {
+    this.#open()
+  }
+
+  get state (): ConnectionState {
+    return this.#state
+  }
+
+  close (): void {
+    this.#closed = true
+    clearTimeout(this.#timer)
+    this.#source?.close()
+    this.#source = undefined
+  }
+
+  #set (state: ConnectionState): void {
+    if (state === this.#state) return
+    this.#state = state
+    this.on.state(state)
+  }
+
+  #open (): void {
+    const url = new URL(this.url)
+    if (this.#lastId !== undefined) {
+      // A fresh EventSource sends no Last-Event-ID: the query carries it, and `from` has done its work.
+      url.searchParams.set('lastEventId', this.#lastId)
+      url.searchParams.delete('from')
+    }
+    const source = new EventSource(url)
+    this.#source = source
+    const current = (): boolean => this.#source === source && !this.#closed
+    source.onopen = () => {
+      if (!current()) return
+      this.#retries = 0
+      if (this.#dropped && this.#lastId === undefined && this.#received) {
+        this.on.lost('connection lost: lines may be missing')
+      }
+      this.#dropped = false
+      // A server that speaks `event: status` says when its stream is in place; an older one is live once open.
+      if (!this.#serverStatus) this.#set('live')
+    }
+    source.onmessage = (event) => {
+      if (!current()) return
+      const id = event.lastEventId === '' ? undefined : event.lastEventId
+      if (id !== undefined) {
+        if (this.#lastId !== undefined && compareIds(id, this.#lastId) <= 0) return // a line seen already
+        this.#lastId = id
+      }
+      this.#received = true
+      this.on.line(id, typeof event.data === 'string' ? event.data : String(event.data))
+    }
+    source.addEventListener('status', (event) => {
+      if (!current()) return
+      this.#serverStatus = true
+      const data = (event as MessageEvent).data
+      if (data === 'live' || data === 'reconnecting') this.#set(data)
+    })
+    source.addEventListener('gap', (event) => {
+      if (!current()) return
+      this.on.gap(parseGap((event as MessageEvent).data))
+    })
+    source.onerror = () => {
+      if (!current()) return
+      this.#dropped = true
+      this.#set('reconnecting')
+      if (source.readyState === EventSource.CLOSED) this.#retry()
+    }
+  }
+
+  /** The browser gave up on this EventSource: a new one, later. */
+  #retry (): void {
+    this.#source?.close()
+    this.#source = undefined
+    const delay = RETRY_MS[Math.min(this.#retries, RETRY_MS.length - 1)] ?? 15000
+    this.#retries++
+    this.#timer = setTimeout(() => { if (!this.#closed) this.#open() }, delay)
+  }
+}
+
+function parseGap (data: unknown): GapEvent {
+  try {
+    const value: unknown = JSON.parse(String(data))
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as GapEvent
+  } catch {}
+  return { message: String(data) }
+}
