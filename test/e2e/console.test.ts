@@ -177,12 +177,14 @@ describe('the console in Chromium', () => {
     // A click copies the link.
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.base })
     await links.nth(await links.evaluateAll((all, h) => all.findIndex((a) => (a as HTMLAnchorElement).href === h), href)).click()
-    await waitFor(async () => await page.evaluate(async () => await navigator.clipboard.readText()) === href, 'the link on the clipboard')
+    await waitFor(async () => await page.evaluate(async () => await navigator.clipboard.readText()) === href, 'the link on the clipboard', 20_000)
     const other = await context.newPage()
     try {
       await other.goto(href ?? '')
-      await waitFor(async () => (await state(other)).entries.some((e) => e.id === id), 'the linked line in the new page')
-      await waitFor(async () => (await visibleLineIds(other)).includes(id), 'the linked line in view')
+      await waitFor(async () => (await state(other)).entries.some((e) => e.id === id), 'the linked line in the new page', 20_000)
+      let inView: string[] = []
+      await waitFor(async () => (inView = await visibleLineIds(other)).includes(id), 'the linked line in view', 20_000)
+        .catch((error: Error) => { throw new Error(`${error.message}: ${id} is not among ${inView.join(' ')}`) })
       expect(await highlightedLineIds(other)).toEqual([id])
       // In context: up to 50 lines before it, then the rest, as one consecutive run of the history.
       const opened = await state(other)
