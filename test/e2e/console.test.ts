@@ -167,6 +167,9 @@ describe('the console in Chromium', () => {
   })
 
   it('opens a line\'s Copy link in the console at that line, highlighted and in view', async () => {
+    // Paused, as a person copying a link would be: while the view follows new lines, the rows move under the pointer.
+    await page.getByRole('button', { name: 'Pause' }).click()
+    await page.getByRole('button', { name: 'Resume' }).waitFor({ timeout: 5000 })
     const links = page.getByRole('link', { name: 'Copy link' })
     const visible = await visibleLineIds(page)
     const id = visible[Math.floor(visible.length / 2)] ?? ''
@@ -192,6 +195,7 @@ describe('the console in Chromium', () => {
       await expectConsecutive(opened.entries, 'job_live')
     } finally {
       await other.close()
+      await page.getByRole('button', { name: 'Resume' }).click()
     }
   })
 
