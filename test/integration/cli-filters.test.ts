@@ -3,30 +3,20 @@
  * lines logged through the real worker: --level, --grep, several --job, --since, and the channel and history names
  * of a transport configured with its own.
  */
-import { once as onceEvent } from 'node:events'
 import Redis from 'ioredis'
 import pino from 'pino'
 import { startRedisServer, type RedisServer } from '../../scripts/redis-server'
-import { BUILT_ENTRY } from '../helpers/paths'
+import { flushed, TransportLoggers } from '../helpers/loggers'
 import { Tail } from '../helpers/tail'
 import { waitFor } from '../helpers/wait'
 
 describe('redis-log-tail: which lines', () => {
   let server: RedisServer
   let admin: Redis
-  const transports: Array<ReturnType<typeof pino.transport>> = []
+  const loggers = new TransportLoggers(() => server.url)
   const tails: Tail[] = []
 
-  /** A logger on a transport of its own, with `options` (history on unless said otherwise). */
-  function logger (options: Record<string, unknown> = {}): pino.Logger {
-    const transport = pino.transport({ target: BUILT_ENTRY, options: { url: server.url, history: true, ...options } })
-    transports.push(transport)
-    return pino(transport)
-  }
-
-  async function flushed (log: pino.Logger): Promise<void> {
-    await new Promise<void>((resolve) => { log.flush(() => { resolve() }) })
-  }
+  const logger = (options: Record<string, unknown> = {}): pino.Logger => loggers.logger(options)
 
   function tail (args: string[]): Tail {
     const started = Tail.start(['--url', server.url, ...args])
@@ -55,11 +45,7 @@ describe('redis-log-tail: which lines', () => {
     for (const t of tails.splice(0)) t.child.kill('SIGKILL')
   })
   afterAll(async () => {
-    for (const transport of transports) {
-      const closed = onceEvent(transport, 'close')
-      transport.end()
-      await closed
-    }
+    await loggers.close()
     admin.disconnect()
     await server.stop()
   })

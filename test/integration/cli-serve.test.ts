@@ -3,11 +3,10 @@
  * logged through the real worker: the URL it prints, the console it serves (page, viewer module, a job's events),
  * how it ends on a signal, and its exit codes when the port is taken or Redis cannot be reached.
  */
-import { once as onceEvent } from 'node:events'
 import net from 'node:net'
 import pino from 'pino'
 import { freePort, startRedisServer, type RedisServer } from '../../scripts/redis-server'
-import { BUILT_ENTRY } from '../helpers/paths'
+import { flushed, TransportLoggers } from '../helpers/loggers'
 import { SseClient } from '../helpers/sse-client'
 import { Tail } from '../helpers/tail'
 import { waitFor } from '../helpers/wait'
@@ -16,18 +15,10 @@ const URL_LINE = /^http:\/\/127\.0\.0\.1:(\d+)\/\n$/
 
 describe('redis-log-tail --serve', () => {
   let server: RedisServer
-  const transports: Array<ReturnType<typeof pino.transport>> = []
+  const loggers = new TransportLoggers(() => server.url)
   const started: Tail[] = []
 
-  function logger (options: Record<string, unknown> = {}): pino.Logger {
-    const transport = pino.transport({ target: BUILT_ENTRY, options: { url: server.url, history: true, ...options } })
-    transports.push(transport)
-    return pino(transport)
-  }
-
-  async function flushed (log: pino.Logger): Promise<void> {
-    await new Promise<void>((resolve) => { log.flush(() => { resolve() }) })
-  }
+  const logger = (options: Record<string, unknown> = {}): pino.Logger => loggers.logger(options)
 
   /** Starts `--serve 0` with `args`, and resolves with it and its URL once it printed one. */
   async function serve (args: string[] = []): Promise<{ tail: Tail, url: string }> {
@@ -53,11 +44,7 @@ describe('redis-log-tail --serve', () => {
     for (const tail of started.splice(0)) tail.child.kill('SIGKILL')
   })
   afterAll(async () => {
-    for (const transport of transports) {
-      const closed = onceEvent(transport, 'close')
-      transport.end()
-      await closed
-    }
+    await loggers.close()
     await server.stop()
   })
 
