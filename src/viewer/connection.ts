@@ -4,7 +4,11 @@
  * The browser reconnects by itself after a network error, sending `Last-Event-ID`, and the server resumes exactly
  * after it (or sends `event: gap`). When the browser gives up (an HTTP error, e.g. a proxy's 502 while the server
  * restarts) this opens a new EventSource after a growing delay, with the last id in the query. A stream without
- * ids cannot resume: a reconnect of one is reported as a possible loss.
+ * ids cannot resume: a reconnect of one is reported as a possible loss, unless the new stream starts with lines
+ * already shown. That happens when the job's history stream did not exist yet when the view opened (the handler's
+ * `history: 'auto'` then reads the channel, without ids) and does at the reconnect: the replay from history then
+ * repeats lines the view got from the channel, which are told by their text (a pino line holds its time, pid and
+ * hostname) and skipped.
  */
 import { compareIds } from './levels.js'
 
@@ -25,6 +29,41 @@ export interface ConnectionEvents {
 
 const RETRY_MS = [1000, 2000, 5000, 10000, 15000]
 
+/** Lines without an id remembered, to recognize them in a replay from history (the SSE handler replays 1000). */
+const REMEMBERED = 2000
+
+/** How long after a reconnect without ids the first line may take to show that nothing was missed. */
+const UNSURE_MS = 1000
+
+/** The most recent lines that came without an id (between REMEMBERED and twice as many), and a set of them. */
+class RecentLines {
+  #order: string[] = []
+  #set = new Set<string>()
+
+  get size (): number {
+    return this.#set.size
+  }
+
+  add (line: string): void {
+    this.#order.push(line)
+    this.#set.add(line)
+    // Trimmed in halves, so that forgetting the oldest costs little per line.
+    if (this.#order.length > 2 * REMEMBERED) {
+      this.#order = this.#order.slice(-REMEMBERED)
+      this.#set = new Set(this.#order)
+    }
+  }
+
+  has (line: string): boolean {
+    return this.#set.has(line)
+  }
+
+  clear (): void {
+    this.#order = []
+    this.#set.clear()
+  }
+}
+
 /** One viewer's stream. `close()` ends it for good. */
 export class LogConnection {
   #source: EventSource | undefined
@@ -33,6 +72,11 @@ export class LogConnection {
   #received = false
   #serverStatus = false
   #dropped = false
+  /** After a reconnect without ids: the first line decides whether lines may have been missed. */
+  #unsure = false
+  readonly #withoutId = new RecentLines()
+  #sinceWithoutId = 0
+  #unsureTimer: ReturnType<typeof setTimeout> | undefined
   #retries = 0
   #timer: ReturnType<typeof setTimeout> | undefined
   #closed = false
@@ -48,6 +92,7 @@ export class LogConnection {
   close (): void {
     this.#closed = true
     clearTimeout(this.#timer)
+    clearTimeout(this.#unsureTimer)
     this.#source?.close()
     this.#source = undefined
   }
@@ -72,7 +117,10 @@ export class LogConnection {
       if (!current()) return
       this.#retries = 0
       if (this.#dropped && this.#lastId === undefined && this.#received) {
-        this.on.lost('connection lost: lines may be missing')
+        // Said with the first line, unless it shows that history covers the break; said anyway if none comes soon.
+        this.#unsure = true
+        clearTimeout(this.#unsureTimer)
+        this.#unsureTimer = setTimeout(() => { if (current()) this.#lost() }, UNSURE_MS)
       }
       this.#dropped = false
       // A server that speaks `event: status` says when its stream is in place; an older one is live once open.
@@ -81,12 +129,27 @@ export class LogConnection {
     source.onmessage = (event) => {
       if (!current()) return
       const id = event.lastEventId === '' ? undefined : event.lastEventId
+      const data = typeof event.data === 'string' ? event.data : String(event.data)
       if (id !== undefined) {
         if (this.#lastId !== undefined && compareIds(id, this.#lastId) <= 0) return // a line seen already
+        if (this.#withoutId.size > 0) {
+          // History replaying lines the view got from the channel: skip them; nothing was missed up to here.
+          if (this.#withoutId.has(data)) {
+            this.#unsure = false
+            clearTimeout(this.#unsureTimer)
+            return
+          }
+          // Past any replay (it is at most what the set holds): no line from here on can be one of them.
+          if (++this.#sinceWithoutId > REMEMBERED) this.#withoutId.clear()
+        }
         this.#lastId = id
+      } else {
+        this.#withoutId.add(data)
+        this.#sinceWithoutId = 0
       }
+      this.#lost()
       this.#received = true
-      this.on.line(id, typeof event.data === 'string' ? event.data : String(event.data))
+      this.on.line(id, data)
     }
     source.addEventListener('status', (event) => {
       if (!current()) return
@@ -104,6 +167,14 @@ export class LogConnection {
       this.#set('reconnecting')
       if (source.readyState === EventSource.CLOSED) this.#retry()
     }
+  }
+
+  /** Tells of a possible loss after a reconnect without ids, once. */
+  #lost (): void {
+    if (!this.#unsure) return
+    this.#unsure = false
+    clearTimeout(this.#unsureTimer)
+    this.on.lost('connection lost: lines may be missing')
   }
 
   /** The browser gave up on this EventSource: a new one, later. */

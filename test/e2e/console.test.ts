@@ -252,6 +252,30 @@ describe('the console in Chromium', () => {
     expect(app.stderr).toBe('')
   })
 
+  it('opened before a job\'s first line, continues from history after a dropped connection, none twice', async () => {
+    // No history stream yet: the handler reads the job's channel, whose lines carry no id.
+    const late = await context.newPage()
+    try {
+      await late.goto(`${app.base}/?job=job_late`)
+      await waitForState('live', late)
+      expect((await (await fetch(`${app.base}/debug/late`)).text()).trim()).toBe('started')
+      const before = await waitForEntries(5, late)
+      expect(before.entries.every((e) => e.id === undefined)).toBe(true)
+      // The reconnection finds the stream: it replays history (with ids), which repeats what the view has.
+      await fetch(`${app.base}/debug/drop`)
+      await waitForState('reconnecting', late)
+      await waitForState('live', late)
+      const after = await waitForEntries(10, late)
+      expect(after.entries.some((e) => e.id !== undefined)).toBe(true)
+      const steps = after.entries.map((e) => parse(e.line).step ?? 0)
+      expect(steps).toEqual(steps.map((_, i) => (steps[0] ?? 0) + i))
+      const markers = await late.locator('log-viewer').locator('.marker').allTextContents()
+      expect(markers.filter((text) => text.includes('may be missing'))).toEqual([])
+    } finally {
+      await late.close()
+    }
+  })
+
   it('stays readable: every level, the time and the fields at 4.5:1 or more, at a legible size', async () => {
     for (const { what, color, background, size } of await viewStyles(page)) {
       expect({ what, ratio: contrast(color, background) >= 4.5 }).toEqual({ what, ratio: true })
