@@ -1,8 +1,8 @@
 'use strict'
 // The benchmark suite (`npm run bench`): starts a private redis-server, runs each scenario with its variants
 // alternated (A B A B ...), and writes the medians to BENCHMARKS.md with the machine, the versions and the command.
-// Options: --runs N (default 5), --only burst,watched,latency,elu,outage,slowlink,cluster,viewer, --quick (1 run, short phases; not for
-// BENCHMARKS.md), --out FILE (default BENCHMARKS.md).
+// Options: --runs N (default 5), --only burst,watched,latency,elu,outage,slowlink,cluster,viewer,steady,startup, --quick (1 run, short
+// phases; not for BENCHMARKS.md), --out FILE (default BENCHMARKS.md).
 const { spawn, execFileSync } = require('node:child_process')
 const { writeFileSync, readFileSync } = require('node:fs')
 const os = require('node:os')
@@ -16,10 +16,13 @@ const args = process.argv.slice(2)
 const flag = (name, fallback) => { const i = args.indexOf(name); return i === -1 ? fallback : args[i + 1] }
 const quick = args.includes('--quick')
 const RUNS = quick ? 1 : Number(flag('--runs', '5'))
-const ONLY = flag('--only', 'burst,watched,latency,elu,outage,slowlink,cluster,viewer').split(',')
+const ONLY = flag('--only', 'burst,watched,latency,elu,outage,slowlink,cluster,viewer,steady,startup').split(',')
 const OUT = flag('--out', join(__dirname, '..', 'BENCHMARKS.md'))
 const APPS = join(__dirname, 'apps')
 const BURST_LINES = 200_000
+const STEADY_LINES = 1_000_000
+// The steady scenario's reference for Redis CPU per line (its variant name, which the targets read too).
+const PIPELINED = 'reference: pipelined PUBLISH (ioredis, 1 000 lines a pipeline)'
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2 }
 const now = () => performance.timeOrigin + performance.now()
@@ -397,10 +400,138 @@ async function viewer (server) {
   }
 }
 
+/**
+ * Issue 16's steady state: a million lines, so that the worker's start-up is a small part of the run, against the
+ * no-op pino-abstract-transport (the floor every such worker shares) and pino/file; and what Redis, the resource
+ * every instance of the application shares, spends per line, against plain PUBLISH in pipelines.
+ */
+async function steady (server) {
+  const lines = quick ? 200_000 : STEADY_LINES
+  const variants = [
+    ['pino/file', 0, 'burst.js'], ['no-op transport', 0, 'burst.js'], ['redis-log-transport', 2, 'burst.js'],
+    [PIPELINED, 2, 'pipelined-publish.js']
+  ]
+  const samples = Object.fromEntries(variants.map(([v]) => [v, { wall: [], cpu: [], redisCpuUs: [] }]))
+  // Round 0 runs each variant once, uncounted: a variant's first run pays for a cold file cache, and the server's
+  // first script call loads the script.
+  for (let run = 0; run <= RUNS; run++) {
+    for (const [variant, publishesPerLine, app] of variants) {
+      const before = await serverWork(server.port)
+      const { wallMs, result } = await runNode(app, app === 'burst.js' ? [variant, server.url, String(lines)] : [server.url, String(lines)])
+      const after = await serverWork(server.port)
+      const published = after.publish - before.publish
+      if (published !== publishesPerLine * lines) throw new Error(`steady ${variant}: ${published} PUBLISH for ${lines} lines`)
+      // The server's CPU over the run, per line: for the variants that publish nothing, its idle background.
+      const redisCpuUs = (after.cpu - before.cpu) * 1e6 / lines
+      log(`steady ${variant} ${run === 0 ? 'warm-up' : `run ${run}`}: ${wallMs.toFixed(0)} ms wall, ${result.cpuMs.toFixed(0)} ms CPU, ` +
+        `Redis ${redisCpuUs.toFixed(2)} µs/line, ${published} PUBLISH verified`)
+      if (run === 0) continue
+      samples[variant].wall.push(wallMs)
+      samples[variant].cpu.push(result.cpuMs)
+      samples[variant].redisCpuUs.push(redisCpuUs)
+    }
+  }
+  const wall = (v) => median(samples[v].wall)
+  const idle = median([...samples['pino/file'].redisCpuUs, ...samples['no-op transport'].redisCpuUs])
+  return {
+    title: `Steady: ${lines.toLocaleString('en')} lines of about 150 bytes with a child \`userId\`, then exit`,
+    note: 'The burst\'s lines, enough of them that start-up is a small part of the run. Whole-process wall and CPU ' +
+      'time (CPU of all threads), each variant run once uncounted before the counted runs. Redis CPU: the private ' +
+      'server\'s `used_cpu_sys + used_cpu_user` (`INFO`) after the run less before, per line; every line verified as ' +
+      'two PUBLISH with `INFO commandstats` (the transport\'s run inside its script calls). The reference publishes ' +
+      'the same lines (pino\'s) to the same two channels as plain PUBLISH, in ioredis pipelines of 1 000 lines, one ' +
+      'at a time (bench/apps/pipelined-publish.js); its wall and CPU are those of one process that formats and ' +
+      'publishes in its main thread, not a transport, so they are not compared. Over the runs that publish nothing ' +
+      `the server spent ${idle.toFixed(3)} µs per line on its own background. redis-log-transport runs with ` +
+      '`closeTimeout: 9000`.',
+    head: ['variant', 'wall ms (median)', 'CPU ms (median)', '× no-op wall', '× pino/file wall', 'Redis CPU µs per line (median)'],
+    // The reference is not a transport: its wall is not compared with theirs.
+    rows: variants.map(([v, publishesPerLine]) => [v, wall(v).toFixed(0), median(samples[v].cpu).toFixed(0),
+      v === PIPELINED ? '' : (wall(v) / wall('no-op transport')).toFixed(2), v === PIPELINED ? '' : (wall(v) / wall('pino/file')).toFixed(2),
+      publishesPerLine === 0 ? '' : median(samples[v].redisCpuUs).toFixed(2)]),
+    samples
+  }
+}
+
+/** Starts a node script with a stdin of its own; `.exited` resolves with its exit code and stdout's last line. */
+function startNode (script, scriptArgs) {
+  const child = spawn(process.execPath, [join(APPS, script), ...scriptArgs], { stdio: ['pipe', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (c) => { stdout += c })
+  child.stderr.on('data', (c) => { stderr += c })
+  const exited = new Promise((resolve) => {
+    child.once('exit', (code) => { resolve({ code, last: stdout.trim().split('\n').pop(), stderr }) })
+  })
+  return { child, exited }
+}
+
+/** Rejects after `ms`, for a wait that could otherwise never end. */
+const deadline = (ms, what) => new Promise((resolve, reject) => { setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms).unref() })
+
+/**
+ * Issue 16's start-up: from the call of pino.transport() to the first line out the other end, each run a fresh
+ * process (bench/apps/startup.js). For the transport, out is a subscriber on the job channel, started before the
+ * application; for the no-op, the worker's first line read (bench/baselines/noop-first-line.js).
+ */
+async function startup (server) {
+  // Fresh processes are cheap: 9 runs of each even in a quick run.
+  const runs = 9
+  const JOB_CHANNEL = 'logs:job_bench_0001'
+  const variants = ['no-op transport, first line read', 'redis-log-transport, first line published']
+  const samples = Object.fromEntries(variants.map((v) => [v, []]))
+  // Round 0 is uncounted: it warms the file cache, and leaves the script in the server's script cache, as a
+  // long-lived Redis that the application's other instances use holds it.
+  for (let run = 0; run <= runs; run++) {
+    {
+      const { child, exited } = startNode('startup.js', ['no-op', server.url])
+      const { code, last, stderr } = await Promise.race([exited, deadline(30_000, 'the no-op\'s first line')])
+        .catch((err) => { child.kill('SIGKILL'); throw err })
+      if (code !== 0) throw new Error(`startup no-op exited ${code}: ${stderr.slice(-500)}`)
+      samples[variants[0]].push(JSON.parse(last).firstLineMs)
+    }
+    {
+      const { done, child: subscriber } = await startSubscriber(server.url, JOB_CHANNEL, 1, 30_000)
+      const { child, exited } = startNode('startup.js', ['redis-log-transport', server.url])
+      let r
+      try {
+        r = await Promise.race([done, deadline(30_000, 'the transport\'s first line')])
+      } catch (err) {
+        child.kill('SIGKILL')
+        subscriber.kill('SIGKILL')
+        throw err
+      }
+      // The line is in: let the application end as it would (its stdin was what kept it up).
+      child.stdin.end()
+      const { code, stderr } = await exited
+      if (code !== 0) throw new Error(`startup redis-log-transport exited ${code}: ${stderr.slice(-500)}`)
+      if (r.count !== 1 || r.latency.n !== 1) throw new Error(`startup: the subscriber got ${r.count} lines`)
+      samples[variants[1]].push(r.latency.max)
+    }
+    log(`startup ${run === 0 ? 'warm-up' : `run ${run}`}: no-op ${samples[variants[0]].at(-1).toFixed(1)} ms, redis-log-transport ${samples[variants[1]].at(-1).toFixed(1)} ms`)
+    if (run === 0) for (const v of variants) samples[v].pop()
+  }
+  const noop = median(samples[variants[0]])
+  return {
+    title: 'Start-up: from `pino.transport()` to the first line',
+    note: `Median of ${runs} runs of each, alternated, after one uncounted run of each, each a fresh process that reads the clock, calls ` +
+      '`pino.transport()` and logs one line right after it returns, carrying that time (bench/apps/startup.js; pino is ' +
+      'already loaded). For redis-log-transport, until a subscriber process on the job channel, subscribed before, ' +
+      'receives the line: the worker\'s start, loading its modules, connecting to Redis and the first script call ' +
+      '(the server holds the script from the uncounted run, as a long-lived Redis would). For the no-op ' +
+      'transport, until its worker reads the line (bench/baselines/noop-first-line.js). Times are ' +
+      '`performance.timeOrigin + performance.now()`, one clock for all threads and processes of the machine.',
+    head: ['variant', 'ms (median)', 'min ms', 'max ms', '× no-op'],
+    rows: variants.map((v) => [v, median(samples[v]).toFixed(1), Math.min(...samples[v]).toFixed(1), Math.max(...samples[v]).toFixed(1),
+      (median(samples[v]) / noop).toFixed(2)]),
+    samples
+  }
+}
+
 // --- report -----------------------------------------------------------------------------------------------
 
 /** The issue's targets, checked against this run's figures. */
-function targets ({ burst, watched, latency, elu, outage, slowlink, viewer }) {
+function targets ({ burst, watched, latency, elu, outage, slowlink, viewer, steady }) {
   const rows = []
   const cell = (ok) => (ok ? 'met' : '**not met**')
   const wallOf = (v) => median(burst.samples[v].wall)
@@ -455,6 +586,14 @@ function targets ({ burst, watched, latency, elu, outage, slowlink, viewer }) {
     const longest = median(loaded.map((x) => Math.max(x.longestTaskMs, x.maxFrameGapMs)))
     rows.push(['console: longest main-thread task or frame gap ≤ 100 ms at 5 000 lines/s (median of runs)', `${longest.toFixed(0)} ms`, cell(longest <= 100)])
   }
+  if (steady !== undefined) {
+    const of = (v, key) => median(steady.samples[v][key])
+    const ratio = of('redis-log-transport', 'wall') / of('no-op transport', 'wall')
+    rows.push(['steady wall ≤ 1.25 × the no-op transport', `${ratio.toFixed(2)} ×`, cell(ratio <= 1.25)])
+    const ours = of('redis-log-transport', 'redisCpuUs')
+    const pipelined = of(PIPELINED, 'redisCpuUs')
+    rows.push(['steady: Redis CPU per line ≤ pipelined PUBLISH\'s', `${ours.toFixed(2)} µs (pipelined ${pipelined.toFixed(2)} µs)`, cell(ours <= pipelined)])
+  }
   return rows.length === 0 ? [] : ['## Targets', '', table({ head: ['target', 'this run', ''], rows }), '']
 }
 
@@ -478,7 +617,7 @@ async function main () {
   const results = []
   const byName = {}
   try {
-    for (const [name, scenario] of Object.entries({ burst, watched, latency, elu, outage, slowlink: slowLink, cluster: scaleOut, viewer })) {
+    for (const [name, scenario] of Object.entries({ burst, watched, latency, elu, outage, slowlink: slowLink, cluster: scaleOut, viewer, steady, startup })) {
       if (!ONLY.includes(name)) continue
       log(`== ${name}`)
       byName[name] = await scenario(server)
