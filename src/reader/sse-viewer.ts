@@ -146,13 +146,18 @@ export class Viewer extends QueuedSubscription {
 
   /**
    * Entries the follower read after `before`. Taken as they are when this viewer is up to date and has room;
-   * otherwise it reads them itself, when it has room.
+   * otherwise it reads them itself, when it has room. `skipped`: entries right after `before` may have been trimmed
+   * before the follower read them, which an up-to-date viewer tells as a gap.
    */
-  offer (before: string, entries: readonly StreamEntry[]): void {
+  offer (before: string, entries: readonly StreamEntry[], skipped = false): void {
     if (this.closed) return
     if (this.#catchingUp || compareIds(this.last, before) < 0 || this.queue.length >= READ_COUNT) {
       this.#catchUp()
       return
+    }
+    if (skipped && compareIds(this.last, before) === 0) {
+      this.queue.push(Notice.gap('behind', this.channel))
+      this.#checked = this.last
     }
     for (const [id, fields] of entries) {
       if (compareIds(id, this.last) > 0) this.#pushEntry(id, fields)

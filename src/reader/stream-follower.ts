@@ -3,9 +3,11 @@
  * handing what it reads to each viewer (which takes it, or reads what it lacks itself: see sse-viewer.ts).
  */
 import { asError } from '../shared/errors'
+import { nextId } from '../shared/history'
 import type { SharedConnection } from './shared-connection'
 import type { Viewer } from './sse-viewer'
-import { lastId, readAfter, type StreamEntry } from './stream-reads'
+import { lostSince } from './stream-position'
+import { lastId, readAfter, stillKept, type StreamEntry } from './stream-reads'
 
 /** Reads one history stream with a blocking XREAD and hands what it reads to the viewers of that stream. */
 export class StreamFollower {
@@ -47,7 +49,12 @@ export class StreamFollower {
       if (newest === undefined) continue
       const before = this.last
       this.last = newest[0]
-      for (const viewer of this.viewers) viewer.offer(before, entries)
+      // Lines written faster than history keeps them (`maxLen`) may be trimmed before anyone reads them: the
+      // XREAD then silently starts further on. If `before` is still kept, nothing was (see stillKept); if it is
+      // not, the stream says whether it was trimmed since (not so a stream recreated by a Redis restart).
+      const skipped = before !== '0-0' && await stillKept(this.connection.client, this.key, before) === false &&
+        await lostSince(this.connection.client, this.key, nextId(before))
+      for (const viewer of this.viewers) viewer.offer(before, entries, skipped)
     }
   }
 

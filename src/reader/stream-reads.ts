@@ -68,6 +68,19 @@ export async function readRange (client: Client, key: string, last: string, secr
   })
 }
 
+/**
+ * True unless the stream no longer holds entry `id` (trimmed, or the stream expired): then entries after it may have
+ * gone too. Asked right after an XREAD from `id`: an entry still there then was there when the XREAD ran, and so
+ * was everything after it, so nothing was skipped. `undefined` when the server cannot be asked now.
+ */
+export async function stillKept (client: Client, key: string, id: string): Promise<boolean | undefined> {
+  try {
+    return (await client.xrange(key, id, id) as StreamEntry[]).length === 1
+  } catch {
+    return undefined
+  }
+}
+
 /** Runs `read`; when the connection fails under it, waits for the connection to be back and returns `undefined`. */
 async function readOrWaitForConnection<T> (client: Client, key: string, last: string, secrets: readonly string[],
   read: () => Promise<T>): Promise<T | undefined> {

@@ -181,6 +181,44 @@ describe('the SSE handler for the live console', () => {
     client.close()
   })
 
+  it('tells a behind gap wherever history moved past what a viewer read (a browser stopped while 60 MB passed)', async () => {
+    const job = logger.child({ userId: 'slow-reader' })
+    job.info('first')
+    await flush(logger)
+    const { base } = await serve()
+    // The job's stream exists: the viewer reads history, with ids.
+    const client = await SseClient.open(`${base}/?job=slow-reader`)
+    await client.waitFor(1)
+    await live(client)
+    expect(client.events[0]?.id).toBeDefined()
+    // A phone on a slow link: it stops reading, and 60 MB of lines pass, far more than the sockets, the viewer's
+    // queue and the 100 lines history keeps can hold (20 MB still fitted here).
+    client.pause()
+    const padding = 'x'.repeat(4000)
+    for (let i = 0; i < 15_000; i++) job.info({ padding }, `line ${i}`)
+    await flush(logger)
+    client.resume()
+    await waitFor(() => client.msgs.at(-1) === 'line 14999', 'the last line', 20_000)
+    expect(gaps(client)).toContain('behind')
+    // Every skip is told, right where it is: each line that does not follow the one before comes after a gap.
+    let previous = -1
+    let told = false
+    for (const event of client.all.slice(1)) {
+      if (event.event === 'gap') told = true
+      if (event.event !== undefined) continue
+      const number = Number(event.data.match(/"msg":"line (\d+)"/)?.[1])
+      expect({ number, told: number === previous + 1 || told }).toEqual({ number, told: true })
+      previous = number
+      told = false
+    }
+    // What it got is in order, ends with the newest, and skipped what history no longer held.
+    const numbers = client.msgs.slice(1).map((msg) => Number(msg.split(' ')[1]))
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b))
+    expect(new Set(numbers).size).toBe(numbers.length)
+    expect(numbers.length).toBeLessThan(15_000)
+    client.close()
+  }, 40_000)
+
   it('answers 400 naming the parameter for a bad level, a q longer than 200 characters or a bad from', async () => {
     const { base } = await serve()
     const answer = async (query: string): Promise<[number, string]> => {
