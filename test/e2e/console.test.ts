@@ -7,12 +7,13 @@
  * "None twice, none missing" is checked against Redis itself: the ids the viewer holds must be consecutive entries
  * of the job's history stream.
  */
-import { existsSync, mkdtempSync, statSync } from 'node:fs'
+import { mkdtempSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Redis from 'ioredis'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startRedisServer, type RedisServer } from '../../scripts/redis-server'
+import { launchChromium } from '../helpers/chromium'
 import { ExampleApp } from '../helpers/example-app'
 import { ROOT } from '../helpers/paths'
 import { waitFor } from '../helpers/wait'
@@ -20,7 +21,6 @@ import { waitFor } from '../helpers/wait'
 // UPDATE_SCREENSHOT=1 writes the README's pictures; otherwise they go to a temporary directory.
 const SHOTS = process.env.UPDATE_SCREENSHOT === '1' ? join(ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'rlt-console-'))
 const ZONE = 'Asia/Kolkata'
-const CHROMIUM = '/usr/bin/chromium'
 
 interface Entry { id?: string, line: string }
 interface ViewerState { entries: Entry[], shown: Entry[], paused: boolean, status: string }
@@ -402,14 +402,6 @@ async function viewStyles (page: Page): Promise<Array<{ what: string, color: str
       return { what: selector, color: style.color, background: backgroundOf(element), size: parseFloat(style.fontSize) }
     })
   }, probes)
-}
-
-async function launchChromium (): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`)
-  return await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run']
-  })
 }
 
 /** What the page's `<log-viewer>` holds and shows, read at one moment. */

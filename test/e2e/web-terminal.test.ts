@@ -5,14 +5,12 @@
  * lines, and the global view shows every job and the lines without one. The console itself (filters, pause, resume
  * after a drop, a Redis restart) is test/e2e/console.test.ts's.
  */
-import { existsSync } from 'node:fs'
 import Redis from 'ioredis'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { startRedisServer, type RedisServer } from '../../scripts/redis-server'
+import { launchChromium } from '../helpers/chromium'
 import { ExampleApp } from '../helpers/example-app'
 import { waitFor } from '../helpers/wait'
-
-const CHROMIUM = '/usr/bin/chromium'
 
 interface Line { userId?: string, step?: number, msg?: string }
 interface Entry { id?: string, line: string }
@@ -25,14 +23,10 @@ describe('the web terminal example in Chromium', () => {
   let page: Page
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`)
     redis = await startRedisServer()
     admin = new Redis(redis.url)
     app = await ExampleApp.start('examples/web-terminal/server.js', redis.url)
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run']
-    })
+    browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1100, height: 640 } })
   }, 60_000)
 
