@@ -240,6 +240,35 @@ describe('the console in Chromium', () => {
     expect(await page.locator('log-viewer').evaluate((host) => host.shadowRoot?.querySelectorAll('.row img, .row script').length)).toBe(0)
   })
 
+  it('works as a bare <log-viewer> in a page of the application\'s own, given an endpoint and a job', async () => {
+    const own = await context.newPage()
+    try {
+      // A page the application serves itself, with nothing of the console's but the element's module.
+      await own.route(`${app.base}/own-page`, async (route) => {
+        await route.fulfill({
+          contentType: 'text/html; charset=utf-8',
+          body: '<!doctype html><title>Own page</title><h1>Deploys</h1>' +
+            '<script type="module" src="/log-viewer.js"></script>' +
+            '<log-viewer src="/events" job="job_live" style="display:block;height:400px"></log-viewer>'
+        })
+      })
+      await own.goto(`${app.base}/own-page`)
+      await waitForState('live', own)
+      const { entries } = await waitForEntries(5, own)
+      expect(entries.every((e) => parse(e.line).userId === 'job_live')).toBe(true)
+      await expectConsecutive(entries, 'job_live')
+      await own.getByRole('combobox', { name: 'Level' }).selectOption('warn')
+      await waitFor(async () => {
+        const { shown } = await state(own)
+        return shown.length > 0 && shown.every((e) => (parse(e.line).level ?? 0) >= 40)
+      }, 'only warn and above shown')
+      // Without sync-url, the page's own URL is left alone.
+      expect(new URL(own.url()).search).toBe('')
+    } finally {
+      await own.close()
+    }
+  })
+
   it('shows every job, and the lines without one, in the global view', async () => {
     await page.getByRole('link', { name: 'Global', exact: true }).click()
     await waitFor(async () => !new URL(page.url()).searchParams.has('job'), 'no job in the URL')
