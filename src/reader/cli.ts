@@ -117,7 +117,9 @@ async function tail (args: TailArgs, connection: CliConnection): Promise<number>
     const subscriptions = await Promise.all(each.map(start))
     // Each job's lines in their order; the jobs' lines interleaved as they come.
     await Promise.all(subscriptions.map(async (subscription) => {
-      for await (const { line } of subscription) {
+      for await (const { line, gap } of subscription) {
+        // Said where it happened, whatever the filters keep: lines are missing just before this one.
+        if (gap === true) process.stderr.write(`redis-log-tail: lines of ${subscription.channel} are missing here: history trimmed them before they were read\n`)
         if (keep === undefined || keep(line)) await write(format(line))
       }
     }))

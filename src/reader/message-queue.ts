@@ -11,6 +11,11 @@ export interface LogMessage {
   channel: string
   /** Its history entry id, when read from the history stream: give it as `after` to resume right after it. */
   id?: string
+  /**
+   * True on the first line after lines this reader never got: history trimmed them (`maxLen`) or let them expire
+   * before they were read (a reader slower than the lines, or one resuming from an id since trimmed).
+   */
+  gap?: true
 }
 
 export class MessageQueue {

@@ -9,9 +9,11 @@
  */
 import { createClient, targetOf, type Client } from '../shared/connection'
 import { asError } from '../shared/errors'
+import { nextId } from '../shared/history'
 import { debug, secretsOf } from '../shared/report'
 import { resolveSubscribeOptions, type ResolvedSubscribeOptions, type SubscribeOptions } from './options'
-import { READ_COUNT, readAfter, startReading } from './stream-reads'
+import { lostSince } from './stream-position'
+import { READ_COUNT, readAfter, startReading, stillKept } from './stream-reads'
 import { QueuedSubscription, type LogSubscription } from './subscription'
 
 export type { LogMessage } from './message-queue'
@@ -63,11 +65,17 @@ class Subscription extends QueuedSubscription {
     const { last, replay } = await startReading(this.#redis, key, after, history)
     for (const [id, fields] of replay) this.pushEntry(key, id, fields)
     this.readiness.resolve()
-    await this.#follow(last)
+    // Resuming after `after`: were lines after it trimmed meanwhile? The first line read says so.
+    const resumed = after !== undefined && last === after
+    await this.#follow(last, resumed && await lostSince(this.#redis, key, nextId(after)))
   }
 
-  /** Reads the stream from `last` on, for as long as the subscription runs, resuming after a lost connection. */
-  async #follow (last: string): Promise<void> {
+  /**
+   * Reads the stream from `last` on, for as long as the subscription runs, resuming after a lost connection. It reads
+   * only as fast as it is iterated, so history may trim lines before it reads them: the first line after such a
+   * hole says so (`gap`), found as the SSE handler finds it (see StreamFollower).
+   */
+  async #follow (last: string, gap: boolean): Promise<void> {
     const { key } = this.#options
     while (!this.closed) {
       if (this.queue.length >= READ_COUNT) {
@@ -75,8 +83,14 @@ class Subscription extends QueuedSubscription {
         await new Promise<void>((resolve) => { this.#drained = resolve })
         continue
       }
-      for (const [id, fields] of await readAfter(this.#redis, key, last, this.secrets)) {
-        this.pushEntry(key, id, fields)
+      const entries = await readAfter(this.#redis, key, last, this.secrets)
+      if (entries.length === 0) continue
+      if (!gap && last !== '0-0' && await stillKept(this.#redis, key, last) === false) {
+        gap = await lostSince(this.#redis, key, nextId(last))
+      }
+      for (const [id, fields] of entries) {
+        this.pushEntry(key, id, fields, gap)
+        gap = false
         last = id
       }
     }

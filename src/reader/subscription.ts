@@ -79,11 +79,14 @@ export abstract class QueuedSubscription implements LogSubscription {
     return true
   }
 
-  /** Queues a history entry of `key`; one without the transport's field (written by something else) is skipped. */
-  protected pushEntry (key: string, id: string, fields: readonly string[]): void {
+  /**
+   * Queues a history entry of `key`; one without the transport's field (written by something else) is skipped.
+   * `gap`: lines before it were lost to this reader (see LogMessage.gap).
+   */
+  protected pushEntry (key: string, id: string, fields: readonly string[], gap = false): void {
     for (let i = 0; i < fields.length; i += 2) {
       if (fields[i] === HISTORY_FIELD) {
-        this.queue.push({ line: fields[i + 1] ?? '', channel: this.channel, id })
+        this.queue.push(gap ? { line: fields[i + 1] ?? '', channel: this.channel, id, gap } : { line: fields[i + 1] ?? '', channel: this.channel, id })
         return
       }
     }

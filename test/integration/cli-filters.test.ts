@@ -135,6 +135,28 @@ describe('redis-log-tail: which lines', () => {
     for (const t of [lastMinute, lastThreeHours, inSeconds]) await stop(t)
   })
 
+  it('says on stderr where lines are missing: --since reaching back past what history still keeps', async () => {
+    const key = 'stream:logs:since-trimmed'
+    const now = Date.now()
+    // Written over the last 300 s, one a second; history then trimmed to the last 10.
+    for (let i = 0; i < 300; i++) {
+      const line = JSON.stringify({ level: 30, time: now - 300_000 + i * 1000, userId: 'since-trimmed', msg: `entry ${i}` })
+      await admin.xadd(key, `${now - 300_000 + i * 1000}-0`, 'line', line)
+    }
+    await admin.xtrim(key, 'MAXLEN', 10)
+    const t = tail(['--job', 'since-trimmed', '--since', '10m'])
+    expect(await t.waitForMsg('entry 299')).toEqual(Array.from({ length: 10 }, (_, i) => `entry ${290 + i}`))
+    expect(t.stderr).toBe('redis-log-tail: lines of logs:since-trimmed are missing here: history trimmed them before they were read\n')
+    // Where history still holds everything asked for, nothing is said.
+    const exact = tail(['--job', 'since-trimmed', '--since', '5s'])
+    await waitFor(async () => (await admin.xlen(key)) === 10, 'the stream')
+    log.child({ userId: 'since-trimmed' }).info('live')
+    await exact.waitForMsg('live')
+    await stop(exact) // which checks that it said nothing on stderr
+    t.child.kill('SIGINT')
+    expect(await t.exit()).toBe(0)
+  })
+
   it('with --since on a transport that keeps no history, says so and shows new lines', async () => {
     const plain = logger({ history: false })
     const t = tail(['--job', 'no-history', '--since', '5m'])

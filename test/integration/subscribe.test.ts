@@ -113,6 +113,43 @@ describe('subscribe', () => {
     await expect(subscription.close()).resolves.toBeUndefined() // already closed by the break
   })
 
+  it('marks the first line after lines history trimmed before it read them: resuming from a trimmed id', async () => {
+    const ids: string[] = []
+    for (let i = 0; i < 300; i++) ids.push(await admin.xadd('stream:logs:trim-resume', '*', 'line', `entry ${i}`) as string)
+    // Kept: the last 100. A reader that saw entry 10 wants 11 on; 11 to 199 are gone.
+    await admin.xtrim('stream:logs:trim-resume', 'MAXLEN', 100)
+    const reader = new Reader(subscribe({ url: server.url, job: 'trim-resume', after: ids[10] }))
+    const got = await reader.waitFor(100)
+    expect(got.map((m) => m.line)).toEqual(Array.from({ length: 100 }, (_, i) => `entry ${200 + i}`))
+    expect(got.map((m) => m.gap === true)).toEqual(Array.from({ length: 100 }, (_, i) => i === 0))
+    await reader.close()
+    // Resuming from an id still kept: no gap.
+    const exact = new Reader(subscribe({ url: server.url, job: 'trim-resume', after: ids[250] }))
+    expect((await exact.waitFor(49)).some((m) => m.gap === true)).toBe(false)
+    await exact.close()
+  })
+
+  it('marks the first line after lines history trimmed while a slow reader was behind', async () => {
+    const key = 'stream:logs:trim-slow'
+    for (let i = 0; i < 1500; i++) await admin.xadd(key, '*', 'line', `entry ${i}`)
+    const calls = async (): Promise<number> => Number(/cmdstat_xread:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0)
+    const before = await calls()
+    const subscription = subscribe({ url: server.url, job: 'trim-slow', after: '0-0' })
+    // It reads 1000 lines ahead, then waits for its reader, which has not started.
+    await waitFor(async () => await calls() > before, 'the first XREAD')
+    const pipeline = admin.pipeline()
+    for (let i = 1500; i < 3500; i++) pipeline.xadd(key, 'MAXLEN', '100', '*', 'line', `entry ${i}`)
+    await pipeline.exec()
+    const seen: Array<{ line: string, gap: boolean }> = []
+    for await (const { line, gap } of subscription) {
+      seen.push({ line, gap: gap === true })
+      if (line === 'entry 3499') break
+    }
+    expect(seen.slice(0, 1000).map((m) => m.line)).toEqual(Array.from({ length: 1000 }, (_, i) => `entry ${i}`))
+    expect(seen.slice(1000).map((m) => m.line)).toEqual(Array.from({ length: 100 }, (_, i) => `entry ${3400 + i}`))
+    expect(seen.filter((m) => m.gap).map((m) => m.line)).toEqual(['entry 3400'])
+  })
+
   it('skips history entries that the transport did not write', async () => {
     await admin.xadd('stream:logs:mixed', '*', 'line', 'first')
     await admin.xadd('stream:logs:mixed', '*', 'other', 'written by someone else')
