@@ -11,6 +11,7 @@ import type { IncomingMessage } from 'node:http'
 import type { ChannelNames } from '../shared/channel-names'
 import type { Client } from '../shared/connection'
 import { historyKey, jobsIndexKey, type ResolvedHistory } from '../shared/history'
+import { firstLine } from '../shared/errors'
 import { jobChannel } from '../shared/job-id'
 import { secretsOf } from '../shared/report'
 import type { ResolvedLogStreamHandlerOptions } from './options'
@@ -204,30 +205,6 @@ function answer (browser: Browser, status: number, body: object): void {
   if (browser.gone) return
   browser.res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' })
   browser.res.end(JSON.stringify(body))
-}
-
-/** The first line of an error's message, for one line on stderr (masked by the reporter). */
-function firstLine (error: unknown): string {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-  return (message.split('\n')[0] ?? '').slice(0, 300)
-}
-
-/** The jobs endpoint of each handler, by the handler's hub: sse.ts reaches it from serve() and closes it with the handler. */
-const endpoints = new WeakMap<object, JobsEndpoint>()
-
-/** The jobs endpoint of the handler whose hub (or other per-handler object) is `owner`, made on first use. */
-export function jobsEndpointOf (owner: object, options: ResolvedLogStreamHandlerOptions): JobsEndpoint {
-  let endpoint = endpoints.get(owner)
-  if (endpoint === undefined) {
-    endpoint = new JobsEndpoint(options)
-    endpoints.set(owner, endpoint)
-  }
-  return endpoint
-}
-
-/** Closes the jobs endpoint of `owner`'s handler, if it has one. */
-export function closeJobsEndpoint (owner: object): void {
-  endpoints.get(owner)?.close()
 }
 
 /** True when a request path's last segment is `jobs`: the jobs list rather than a stream. */

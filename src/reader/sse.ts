@@ -14,9 +14,10 @@
  * client has gone. No failure escapes the handler: it becomes a 5xx for that request, reported once on stderr.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { firstLine } from '../shared/errors'
 import { jobChannel } from '../shared/job-id'
 import { secretsOf, warn } from '../shared/report'
-import { closeJobsEndpoint, isJobsRequest, jobsEndpointOf } from './jobs'
+import { isJobsRequest, JobsEndpoint } from './jobs'
 import {
   DEFAULT_SUBSCRIBE_OPTIONS, resolveLogStreamHandlerOptions, subscriptionOptions,
   type LogStreamHandlerOptions, type ResolvedLogStreamHandlerOptions
@@ -63,9 +64,12 @@ export function createLogStreamHandler (options: LogStreamHandlerOptions = {}): 
   const open = new Set<Browser>()
   const hub = new ViewerHub(resolved)
   const troubles = new Troubles(secretsOf(resolved.fromUrl, resolved.redis))
+  // Its Redis connection is opened by the first request for the list.
+  const jobs = new JobsEndpoint(resolved)
   const handler = function logStreamHandler (req: IncomingMessage, res: ServerResponse): void {
     const browser = new Browser(res)
-    serve(resolved, hub, troubles, req, browser, open).catch((error: unknown) => {
+    const answer = isJobsRequest(req.url) ? jobs.serve(req, browser, troubles) : serve(resolved, hub, troubles, req, browser, open)
+    answer.catch((error: unknown) => {
       troubles.say('internal', `failed (${firstLine(error)}); answering 500`)
       if (!res.headersSent) reply(browser, 500, 'internal error')
       else end(browser)
@@ -75,7 +79,7 @@ export function createLogStreamHandler (options: LogStreamHandlerOptions = {}): 
   Object.defineProperty(handler, 'redisConnections', { get: () => hub.connections })
   handler.close = async () => {
     for (const browser of [...open]) end(browser)
-    closeJobsEndpoint(hub)
+    jobs.close()
   }
   return handler
 }
@@ -84,10 +88,6 @@ async function serve (options: ResolvedLogStreamHandlerOptions, hub: ViewerHub, 
   browser: Browser, open: Set<Browser>): Promise<void> {
   const { res } = browser
   if (browser.gone) return
-  if (isJobsRequest(req.url)) {
-    await jobsEndpointOf(hub, options).serve(req, browser, troubles)
-    return
-  }
   if (req.method !== 'GET') {
     res.setHeader('Allow', 'GET')
     reply(browser, 405, 'method not allowed')
@@ -184,10 +184,4 @@ async function choose (options: ResolvedLogStreamHandlerOptions, req: IncomingMe
     return { job: allowed }
   }
   return { status: 403, message: 'forbidden' }
-}
-
-/** The first line of an error's message, for one line on stderr (masked by `warn`). */
-function firstLine (error: unknown): string {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-  return (message.replace(/^Error: redis-log-transport: /, '').split('\n')[0] ?? '').slice(0, 300)
 }

@@ -28,3 +28,9 @@ export function explain (error: Error, tls: boolean): string {
   }
   return error.message
 }
+
+/** The first line of an error's message (without the package's prefix), for one line on stderr, which masks it. */
+export function firstLine (error: unknown): string {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  return (message.replace(/^Error: redis-log-transport: /, '').split('\n')[0] ?? '').slice(0, 300)
+}

@@ -50,6 +50,13 @@ export class Tail {
   }
 }
 
+/** Stops `tail` with `signal`, as a user would, and checks that it ended well: exit 0, nothing on stderr. */
+export async function stopCleanly (tail: Tail, signal: NodeJS.Signals): Promise<void> {
+  tail.child.kill(signal)
+  expect(await tail.exit()).toBe(0)
+  expect(tail.stderr).toBe('')
+}
+
 /** The `msg` of a pino line. */
 export function msg (line: string): string {
   return (JSON.parse(line) as { msg: string }).msg

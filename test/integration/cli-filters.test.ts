@@ -7,7 +7,7 @@ import Redis from 'ioredis'
 import pino from 'pino'
 import { startRedisServer, type RedisServer } from '../../scripts/redis-server'
 import { flushed, TransportLoggers } from '../helpers/loggers'
-import { Tail } from '../helpers/tail'
+import { stopCleanly, Tail } from '../helpers/tail'
 import { waitFor } from '../helpers/wait'
 
 describe('redis-log-tail: which lines', () => {
@@ -28,12 +28,7 @@ describe('redis-log-tail: which lines', () => {
     await waitFor(async () => (await admin.pubsub('NUMSUB', channel) as [string, number])[1] > 0, `a subscriber on ${channel}`)
   }
 
-  /** Stops `t` as a user would and checks that it ended well. */
-  async function stop (t: Tail): Promise<void> {
-    t.child.kill('SIGINT')
-    expect(await t.exit()).toBe(0)
-    expect(t.stderr).toBe('')
-  }
+  const stop = async (t: Tail): Promise<void> => { await stopCleanly(t, 'SIGINT') }
 
   let log: pino.Logger
   beforeAll(async () => {

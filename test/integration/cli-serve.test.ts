@@ -8,7 +8,7 @@ import pino from 'pino'
 import { freePort, startRedisServer, type RedisServer } from '../../scripts/redis-server'
 import { flushed, TransportLoggers } from '../helpers/loggers'
 import { SseClient } from '../helpers/sse-client'
-import { Tail } from '../helpers/tail'
+import { stopCleanly, Tail } from '../helpers/tail'
 import { waitFor } from '../helpers/wait'
 
 const URL_LINE = /^http:\/\/127\.0\.0\.1:(\d+)\/\n$/
@@ -29,11 +29,7 @@ describe('redis-log-tail --serve', () => {
     return { tail, url: tail.stdout.trim() }
   }
 
-  async function sigterm (tail: Tail): Promise<void> {
-    tail.child.kill('SIGTERM')
-    expect(await tail.exit()).toBe(0)
-    expect(tail.stderr).toBe('')
-  }
+  const sigterm = async (tail: Tail): Promise<void> => { await stopCleanly(tail, 'SIGTERM') }
 
   let log: pino.Logger
   beforeAll(async () => {
