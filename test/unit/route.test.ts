@@ -1,4 +1,4 @@
-import { createRouter, readJobId, NO_ID, OVERSIZE, type RouteOptions, type Router, type Entry } from '../../src/worker/route'
+import { createRouter, readJobId, readRawJobId, readsInPlace, INVALID_ID, NO_ID, NOT_JSON_OBJECT, OVERSIZE, type RawJobId, type RouteOptions, type Router, type Entry } from '../../src/worker/route'
 import type { InvalidCounts } from '../../src/shared/stats'
 
 const defaults: RouteOptions = { channelPrefix: 'logs', globalChannel: 'logs:global', userIdKey: 'userId', maxLineBytes: 1024 }
@@ -119,5 +119,88 @@ describe('route', () => {
   it('routes correctly past the number of jobs whose channels it keeps (10 000)', () => {
     for (let i = 0; i < 10_050; i++) expect(route(`{"userId":"job${i}"}`).channels).toEqual([`logs:job${i}`, 'logs:global'])
     expect(route('{"userId":"job0"}').channels).toEqual(['logs:job0', 'logs:global'])
+  })
+})
+
+/** What JSON.parse says the top-level key holds, in readRawJobId's terms. */
+function byJsonParse (line: string, key: string): RawJobId {
+  let value: unknown
+  try {
+    value = JSON.parse(line)
+  } catch {
+    return NOT_JSON_OBJECT
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return NOT_JSON_OBJECT
+  if (!Object.prototype.hasOwnProperty.call(value, key)) return NO_ID
+  const id = (value as Record<string, unknown>)[key]
+  return typeof id === 'string' ? id : INVALID_ID
+}
+
+/** A small deterministic generator (mulberry32), so that a failure can be replayed. */
+function randomFrom (seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/**
+ * JSON text of an object as pino might write it, and as it might not: keys that repeat, the key nested in objects
+ * and arrays, strings holding quotes, backslashes, braces, the key's own text and non-ASCII characters, and now
+ * and then spaces around the colon or a unicode escape inside the key.
+ */
+function randomObjectText (random: () => number, depth = 0): string {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
+  const text = (): string => {
+    const parts = ['job_1', 'a b', '', 'userId', '\\"userId\\":\\"x\\"', '{', '}', '[', 'é☕', '\\n', '"userId":"y"'.replace(/"/g, '\\"'), 'x'.repeat(300)]
+    let s = ''
+    for (let n = Math.floor(random() * 3); n >= 0; n--) s += pick(parts)
+    return `"${s}"`
+  }
+  const value = (): string => {
+    const kind = Math.floor(random() * (depth < 3 ? 8 : 5))
+    if (kind === 0) return String(Math.floor(random() * 1000))
+    if (kind === 1) return pick(['null', 'true', 'false'])
+    if (kind <= 4) return text()
+    if (kind === 5) return `[${value()},${randomObjectText(random, depth + 1)}]`
+    return randomObjectText(random, depth + 1)
+  }
+  const keys = ['"userId"', '"userId"', '"level"', '"msg"', '"userId2"', '"req"', '"user\\u0049d"', '"u"']
+  const members: string[] = []
+  for (let n = Math.floor(random() * 6); n >= 0; n--) {
+    const colon = random() < 0.05 ? ' : ' : ':'
+    members.push(`${pick(keys)}${colon}${value()}`)
+  }
+  return `{${members.join(',')}}`
+}
+
+describe('readRawJobId', () => {
+  it('reads what JSON.parse reads, for 20 000 random objects with the key repeated, nested, escaped or absent', () => {
+    const random = randomFrom(16)
+    const inPlace = readsInPlace('userId')
+    let readInPlace = 0
+    for (let i = 0; i < 20_000; i++) {
+      const line = randomObjectText(random)
+      const expected = byJsonParse(line, 'userId')
+      expect([line, readRawJobId(line, 'userId', inPlace)]).toEqual([line, expected])
+      // Given the id of the line before, the same answer (that very string when it is the same).
+      expect([line, readRawJobId(line, 'userId', inPlace, 'job_1')]).toEqual([line, expected])
+      if (!line.includes('\\')) readInPlace++
+    }
+    // The sample exercises the fast path, not only JSON.parse.
+    expect(readInPlace).toBeGreaterThan(2000)
+  })
+
+  it('reads pino\'s own lines in place and agrees with JSON.parse on them', () => {
+    const line = '{"level":30,"time":1764770000000,"pid":7,"hostname":"h","userId":"job_7","i":1,"msg":"done"}'
+    expect(readRawJobId(line, 'userId', true)).toBe('job_7')
+    expect(readRawJobId(line, 'userId', false)).toBe('job_7')
+  })
+
+  it('parses every line when the key needs escaping in JSON', () => {
+    expect(readsInPlace('a"b')).toBe(false)
+    expect(readRawJobId('{"a\\"b":"x"}', 'a"b', readsInPlace('a"b'))).toBe('x')
   })
 })
