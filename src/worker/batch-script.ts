@@ -1,20 +1,22 @@
 /**
  * Pure: a batch as one call of a small Lua script (EVALSHA) that runs PUBLISH, and with history XADD, for every
- * line and channel (and keeps the index of recent jobs): the scripts, the compact arguments a batch becomes, and
- * what the script's reply means for each line. One ioredis command per batch instead of one per PUBLISH is most of the CPU a pipeline costs the worker,
+ * line and channel (and keeps the index of recent jobs): the scripts, the compact arguments a batch becomes (encoded
+ * once, see resp-writer.ts), and what the script's reply means for each line. One ioredis command per batch instead of one per PUBLISH is most of the CPU a pipeline costs the worker,
  * and each line crosses the socket once, whatever its number of channels.
  */
 import { HISTORY_FIELD } from '../shared/history'
 import type { PublishResult } from './batch'
+import { RespWriter, type EncodedArguments } from './resp-writer'
 import type { Entry } from './route'
 
 /**
  * Both scripts take the batch the same compact way, so that a line crosses the socket once however many channels
- * it goes to: first the batch's distinct channel lists (how many, then for each its length and its channels), then
- * one pair per line: the number of its channel list (from 1) and the line. The lines of one job share one list
- * (see route.ts), so a batch has few of them. `forEachChannelOfEachLine(first, body)` reads that from `ARGV[first]`
- * on and runs `body` with `channel`, `line` and `n`, the number of the PUBLISH (from 1, counting every line's
- * channels in order), which is how the scripts report what failed.
+ * it goes to, as one argument: first the batch's distinct channel lists (how many, then for each its length and its
+ * channels), then the route (a string of one byte per line, or two, big-endian, when the batch has more than 255
+ * lists: the number of the line's list, from 1; its width comes first, as an argument of its own), then the lines.
+ * The lines of one job share one list (see route.ts), so a batch has few of them. `forEachChannelOfEachLine(first,
+ * body)` reads that from `ARGV[first]` on and runs `body` with `channel`, `line` and `n`, the number of the PUBLISH
+ * (from 1, counting every line's channels in order), which is how the scripts report what failed.
  */
 const forEachChannelOfEachLine = (first: number, body: string): string => `local lists = {}
 local i = ${first + 1}
@@ -25,9 +27,13 @@ for l = 1, tonumber(ARGV[${first}]) do
   lists[l] = list
   i = i + length + 1
 end
+local width, route, byte = tonumber(ARGV[i]), ARGV[i + 1], string.byte
 local n = 0
-for j = i, #ARGV, 2 do
-  local list, line = lists[tonumber(ARGV[j])], ARGV[j + 1]
+for j = i + 2, #ARGV do
+  local at = (j - i - 2) * width + 1
+  local number = byte(route, at)
+  if width == 2 then number = number * 256 + byte(route, at + 1) end
+  local list, line = lists[number], ARGV[j]
   for c = 1, #list do
     n = n + 1
     local channel = list[c]
@@ -132,26 +138,46 @@ export function readScriptReplies (batch: readonly Entry[], refusals: readonly u
   return result
 }
 
+/** Room kept before the arguments for an EVALSHA's header (`*<count>`, `evalsha`, the SHA-1, `0` keys). */
+export const EVALSHA_HEADER_ROOM = 96
+
 /**
- * Appends a batch to a script's arguments in the scripts' compact form: the distinct channel lists, then one
- * (list number, line) pair per line. Lists are told apart by identity: the router hands every line of a job the
- * same list, and an equal list that is not the same object only costs a few bytes more.
+ * A script call's arguments after its number of keys, encoded once: `fixed` (the script's settings), then the batch
+ * in the scripts' compact form (the distinct channel lists, the route, the lines). Lists are told apart by identity:
+ * the router hands every line of a job the same list, and an equal list that is not the same object only costs a
+ * few bytes more.
  */
-export function encodeScriptBatch (args: Array<string | number>, batch: readonly Entry[]): void {
+export function encodeScriptBatch (fixed: ReadonlyArray<string | number>, batch: readonly Entry[]): EncodedArguments {
   const numbers = new Map<readonly string[], number>()
-  const pairs: Array<string | number> = new Array<string | number>(batch.length * 2)
-  const listsAt = args.length
-  args.push(0)
-  batch.forEach((entry, index) => {
-    let number = numbers.get(entry.channels)
-    if (number === undefined) {
-      number = numbers.size + 1
-      numbers.set(entry.channels, number)
-      args.push(entry.channels.length, ...entry.channels)
+  const lists: Array<readonly string[]> = []
+  let text = 0
+  for (const entry of batch) {
+    text += entry.line.length
+    if (!numbers.has(entry.channels)) {
+      lists.push(entry.channels)
+      numbers.set(entry.channels, lists.length)
     }
-    pairs[2 * index] = number
-    pairs[2 * index + 1] = entry.line
+  }
+  const width = lists.length > 255 ? 2 : 1
+  // Lines as long in bytes as in characters (ASCII) fit at once; the writer grows for the others.
+  const writer = new RespWriter(EVALSHA_HEADER_ROOM, text + 16 * batch.length + width * batch.length + 1024)
+  for (const value of fixed) {
+    if (typeof value === 'number') writer.number(value)
+    else writer.string(value)
+  }
+  writer.number(lists.length)
+  for (const list of lists) {
+    writer.number(list.length)
+    for (const channel of list) writer.string(channel)
+  }
+  writer.number(width)
+  const route = Buffer.allocUnsafe(batch.length * width)
+  batch.forEach((entry, index) => {
+    const number = numbers.get(entry.channels) as number
+    if (width === 1) route[index] = number
+    else route.writeUInt16BE(number, 2 * index)
   })
-  args[listsAt] = numbers.size
-  for (const value of pairs) args.push(value)
+  writer.bytes(route)
+  for (const entry of batch) writer.string(entry.line)
+  return writer.finish()
 }

@@ -1,11 +1,11 @@
 /**
- * The only module of the worker that speaks to Redis. It owns the connection (one server, a
- * Sentinel group or a cluster) and publishes a batch of lines, reporting for each line whether it was published,
- * refused by the server, or is of unknown fate because the connection went away or its slot moved (those are
- * handed back to be sent again).
+ * The only module of the worker that speaks to Redis (with script-call.ts, which sends its script calls). It owns
+ * the connection (one server, a Sentinel group or a cluster) and publishes a batch of lines, reporting for each line
+ * whether it was published, refused by the server, or is of unknown fate because the connection went away or its
+ * slot moved (those are handed back to be sent again).
  *
  * A batch goes out as one call of a small Lua script that runs PUBLISH for every line and channel (EVALSHA, loaded
- * on first use; see batch-script.ts). The script
+ * on first use; see batch-script.ts), its arguments encoded once by the worker (script-call.ts). The script
  * catches each PUBLISH's error (an ACL refusing a channel) and returns which ones failed. When the server refuses
  * the script itself (an ACL user without EVALSHA/EVAL, scripting disabled), the publisher switches for good to a
  * pipeline of PUBLISH commands, which needs nothing but PUBLISH.
@@ -28,18 +28,13 @@ import { planBatch, readPipelineReplies, type PlannedCommand, type Reply } from 
 import { encodeScriptBatch, PUBLISH_BATCH_LUA, PUBLISH_BATCH_WITH_HISTORY_LUA, readScriptReplies } from './batch-script'
 import type { ResolvedOptions } from './options'
 import type { Entry } from './route'
+import { ScriptCall } from './script-call'
 
 export interface PublisherEvents {
   /** The connection is ready for commands (first time and after each reconnect). */
   onReady: () => void
   /** ioredis reported an error (connection refused, authentication, TLS, ...). */
   onError: (error: Error) => void
-}
-
-/** The script as ioredis exposes it once defined (EVALSHA, with EVAL when the server does not have it yet). */
-interface WithPublishBatch {
-  publishBatch: (...args: Array<string | number>) => Promise<unknown>
-  publishBatchWithHistory: (...args: Array<string | number>) => Promise<unknown>
 }
 
 /** What the publisher is configured with: a subset of the resolved options. */
@@ -52,6 +47,7 @@ export class Publisher {
   // Called when the connection closes, so that a pipeline in flight does not wait for a reply that cannot come.
   readonly #onConnectionLost = new Set<() => void>()
   #useScript: boolean
+  readonly #script: ScriptCall
   readonly #secrets: readonly string[]
 
   /** Makes the connection, not yet connected. Throws when ioredis refuses an option. */
@@ -62,8 +58,7 @@ export class Publisher {
     this.#secrets = secrets
     // The transport buffers (bounded) and re-sends itself; ioredis must not keep a second, unbounded queue.
     this.#client = createClient(options, { offlineQueue: false, resend: false })
-    this.#client.defineCommand('publishBatch', { numberOfKeys: 0, lua: PUBLISH_BATCH_LUA })
-    this.#client.defineCommand('publishBatchWithHistory', { numberOfKeys: 0, lua: PUBLISH_BATCH_WITH_HISTORY_LUA })
+    this.#script = new ScriptCall(options.history === false ? PUBLISH_BATCH_LUA : PUBLISH_BATCH_WITH_HISTORY_LUA)
     this.#client.on('close', () => {
       for (const lost of this.#onConnectionLost) lost()
       this.#onConnectionLost.clear()
@@ -176,14 +171,11 @@ export class Publisher {
 
   async #publishWithScript (batch: readonly Entry[]): Promise<unknown[]> {
     const { history, globalChannel, channelPrefix } = this.#options
-    const args: Array<string | number> = history === false
+    const settings: Array<string | number> = history === false
       ? []
       : [history.maxLen, history.keyPrefix, globalChannel === false ? '' : globalChannel, history.jobTtl, history.globalTtl,
           jobsIndexKey(history, channelPrefix), history.maxJobs, channelPrefix]
-    encodeScriptBatch(args, batch)
-    const commands = this.#client as unknown as WithPublishBatch
-    if (history === false) return await commands.publishBatch(...args) as unknown[]
-    return await commands.publishBatchWithHistory(...args) as unknown[]
+    return await this.#script.call(this.#client, encodeScriptBatch(settings, batch)) as unknown[]
   }
 
   /** Settles with the reply, or with an error when the call fails or the connection closes before the reply. */

@@ -2,7 +2,8 @@ import { ReplyError } from 'ioredis'
 import { DEFAULT_HISTORY } from '../../src/shared/history'
 import { isRetryable } from '../../src/worker/batch'
 import { planBatch, readPipelineReplies, type Reply } from '../../src/worker/batch-pipeline'
-import { encodeScriptBatch, readScriptReplies } from '../../src/worker/batch-script'
+import { encodeScriptBatch, EVALSHA_HEADER_ROOM, readScriptReplies } from '../../src/worker/batch-script'
+import type { EncodedArguments } from '../../src/worker/resp-writer'
 import type { Entry } from '../../src/worker/route'
 
 const batch: Entry[] = [
@@ -68,28 +69,61 @@ describe('planBatch', () => {
   })
 })
 
+/** The arguments of RESP-encoded bulk strings, as Buffers. */
+function decodeArguments ({ buffer, start, count }: EncodedArguments): Buffer[] {
+  const args: Buffer[] = []
+  let at = start
+  while (at < buffer.length) {
+    expect(String.fromCharCode(buffer[at] as number)).toBe('$')
+    const crlf = buffer.indexOf('\r\n', at)
+    const length = Number(buffer.toString('latin1', at + 1, crlf))
+    args.push(buffer.subarray(crlf + 2, crlf + 2 + length))
+    expect(buffer.toString('latin1', crlf + 2 + length, crlf + 4 + length)).toBe('\r\n')
+    at = crlf + 4 + length
+  }
+  expect(args).toHaveLength(count)
+  return args
+}
+
 describe('encodeScriptBatch', () => {
-  it('sends each line once, after the batch\'s distinct channel lists, each list once however many lines share it', () => {
+  it('sends each line once, after the batch\'s distinct channel lists (each once however many lines share it) and the route', () => {
     const job = ['logs:j', 'logs:global']
     const globalOnly = ['logs:global']
-    const args: Array<string | number> = ['setting']
-    encodeScriptBatch(args, [
+    const encoded = encodeScriptBatch(['setting', 7], [
       { line: 'a', channels: job },
       { line: 'b', channels: globalOnly },
       { line: 'c', channels: job },
       { line: 'd', channels: ['logs:j', 'logs:global'] } // equal but not the same list: listed again, still right
     ])
-    expect(args).toEqual([
-      'setting',
-      3, 2, 'logs:j', 'logs:global', 1, 'logs:global', 2, 'logs:j', 'logs:global',
-      1, 'a', 2, 'b', 1, 'c', 3, 'd'
+    const args = decodeArguments(encoded)
+    expect(args.map((arg, i) => i === 12 ? [...arg] : arg.toString())).toEqual([
+      'setting', '7',
+      '3', '2', 'logs:j', 'logs:global', '1', 'logs:global', '2', 'logs:j', 'logs:global',
+      '1', [1, 2, 1, 3],
+      'a', 'b', 'c', 'd'
     ])
+    // Room for the EVALSHA's header is kept in front of the arguments.
+    expect(encoded.start).toBe(EVALSHA_HEADER_ROOM)
+  })
+
+  it('numbers lists on two bytes when a batch has more than 255 of them', () => {
+    const batch = Array.from({ length: 300 }, (_, i) => ({ line: `l${i}`, channels: [`logs:${i}`] }))
+    const args = decodeArguments(encodeScriptBatch([], batch))
+    const lists = 1 + 2 * 300
+    expect(args[lists]?.toString()).toBe('2')
+    const route = args[lists + 1] as Buffer
+    expect([route.readUInt16BE(0), route.readUInt16BE(2 * 299)]).toEqual([1, 300])
+    expect(args.slice(lists + 2).map(String)).toEqual(batch.map((entry) => entry.line))
+  })
+
+  it('keeps every line\'s bytes exactly, whatever its characters', () => {
+    const lines = ['', 'ascii', 'é'.repeat(4), '€'.repeat(4), '😀x', 'a\ud800b', 'x'.repeat(9) + 'é', '☕'.repeat(40)]
+    const args = decodeArguments(encodeScriptBatch([], lines.map((line) => ({ line, channels: ['c'] }))))
+    expect(args.slice(-lines.length)).toEqual(lines.map((line) => Buffer.from(line)))
   })
 
   it('makes an empty batch an empty list of lists', () => {
-    const args: Array<string | number> = []
-    encodeScriptBatch(args, [])
-    expect(args).toEqual([0])
+    expect(decodeArguments(encodeScriptBatch([], [])).map(String)).toEqual(['0', '1', ''])
   })
 })
 
