@@ -6,7 +6,7 @@
  *
  * Batching needs no timer: a line arriving while nothing is in flight is sent on the next turn of the event loop
  * (a lone line goes out at once); lines arriving while batches are in flight wait and leave together in the next
- * one. At most two batches are in flight, on one connection, so order is kept on every channel.
+ * one. Several batches may be in flight, on one connection, so order is kept on every channel.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { DropCause } from '../shared/stats'
@@ -21,12 +21,23 @@ import { RoomWait } from './room'
 import { OVERSIZE, type Entry } from './route'
 import type { Warnings } from './warnings'
 
-/** Batches sent before the first is answered. */
-const MAX_IN_FLIGHT = 2
+/**
+ * Batches sent before the first is answered. While the worker splits and routes a chunk of pino's output (thousands
+ * of lines, synchronously) it reads no reply; Redis then needs batches enough queued to stay busy: with 2 in flight,
+ * a million lines took 3.96 s, with 8 3.45 s, with 16 3.25 s (see bench/NOTES.md). Lines in flight count against
+ * the buffer's limits, so this costs no memory beyond them, and hold at most half of them (see line-buffer.ts).
+ */
+const MAX_IN_FLIGHT = 16
 /** Pause before re-sending lines whose connection went away, so a flapping link is not hammered. */
 const RETRY_DELAY_MS = 50
 /** Longest wait for Redis to acknowledge QUIT at close. */
 const QUIT_TIMEOUT_MS = 500
+
+/** A batch sent, and what it will become. */
+interface InFlight {
+  batch: readonly Entry[]
+  result: Promise<PublishResult>
+}
 
 export type DeliveryOptions = Pick<ResolvedOptions, 'maxBatchLines' | 'closeTimeout' | 'globalChannel'>
 
@@ -152,11 +163,12 @@ export class Delivery {
   async #run (): Promise<void> {
     // Batches sent and not yet answered, oldest first. Up to MAX_IN_FLIGHT at once on the one connection: Redis
     // answers in order, so order holds, and the worker prepares the next batch while Redis runs the last one.
-    const inFlight: Array<Promise<PublishResult>> = []
+    const inFlight: InFlight[] = []
     for (;;) {
-      while (inFlight.length < MAX_IN_FLIGHT && this.#buffer.length > 0 && !this.#stopped && this.#publisher.ready &&
-        !this.#notices.due(Date.now())) {
-        inFlight.push(this.#publisher.publish(this.#buffer.take(this.#options.maxBatchLines)))
+      while (inFlight.length < MAX_IN_FLIGHT && this.#buffer.length > 0 && this.#buffer.mayTake() && !this.#stopped &&
+        this.#publisher.ready && !this.#notices.due(Date.now())) {
+        const batch = this.#buffer.take(this.#options.maxBatchLines)
+        inFlight.push({ batch, result: this.#publisher.publish(batch) })
       }
       const oldest = inFlight.shift()
       if (oldest === undefined) {
@@ -165,11 +177,11 @@ export class Delivery {
         else if (this.#notices.due(Date.now())) await this.#publishLossNotice()
         continue
       }
-      const result = this.#count(await oldest)
+      const result = this.#settle(oldest.batch, await oldest.result)
       if (result.retry.length > 0) {
         // The connection went away: the batches behind this one fail too. Their lines go back in order.
         const retry = [...result.retry]
-        for (const later of inFlight.splice(0)) retry.push(...this.#count(await later).retry)
+        for (const later of inFlight.splice(0)) retry.push(...this.#settle(later.batch, await later.result).retry)
         if (this.#stopped) {
           this.#drop('shutdown', retry.length)
         } else {
@@ -183,8 +195,9 @@ export class Delivery {
     this.#wake()
   }
 
-  /** Counts what a batch became (but for its lines to send again, which the caller handles). */
-  #count (result: PublishResult): PublishResult {
+  /** The batch no longer counts as being sent; counts what it became (but for its lines to send again). */
+  #settle (batch: readonly Entry[], result: PublishResult): PublishResult {
+    this.#buffer.settle(batch)
     this.#accounting.published(result.published, result.historyFailed)
     if (result.rejected > 0) this.#drop('rejected', result.rejected)
     if (result.error !== undefined) {
