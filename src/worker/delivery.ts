@@ -24,8 +24,8 @@ import type { Warnings } from './warnings'
 /**
  * Batches sent before the first is answered. While the worker splits and routes a chunk of pino's output (thousands
  * of lines, synchronously) it reads no reply; Redis then needs batches enough queued to stay busy: with 2 in flight,
- * a million lines took 3.96 s, with 8 3.45 s, with 16 3.25 s (see bench/NOTES.md). Lines in flight count against
- * the buffer's limits, so this costs no memory beyond them, and hold at most half of them (see line-buffer.ts).
+ * a million lines took 3.96 s, with 8 3.45 s, with 16 3.25 s (see bench/NOTES.md). Lines in flight are bounded by
+ * the buffer's limits too (see line-buffer.ts), so the worker holds at most twice them.
  */
 const MAX_IN_FLIGHT = 16
 /** Pause before re-sending lines whose connection went away, so a flapping link is not hammered. */

@@ -1,11 +1,11 @@
 /**
  * Pure: the bounded buffer of lines waiting in the worker for Redis. No I/O, no timers.
  *
- * It holds at most `maxLines` lines and `maxBytes` of line text (UTF-16 code units), counting the lines taken to be
- * sent until their batch is settled: so the worker holds no more than that however many batches are in flight.
- * When a line does not fit, the `'oldest'` policy evicts waiting lines from the front until it does (a line being
- * sent cannot be evicted: with none waiting, the new line is refused), the `'newest'` policy refuses the new line.
- * Every line that leaves without being taken is reported back as dropped, so the caller can count it.
+ * It holds at most `maxLines` lines and `maxBytes` of line text (UTF-16 code units) waiting, and as many again taken
+ * to be sent whose batch is not settled yet: so the worker holds no more than twice the limits, however many batches
+ * are in flight. When a line does not fit, the `'oldest'` policy evicts from the front until it does, the
+ * `'newest'` policy refuses the new line. Every line that leaves without being taken is reported back as dropped,
+ * so the caller can count it.
  */
 import type { DropPolicy } from './options'
 import type { Entry } from './route'
@@ -45,23 +45,19 @@ export class LineBuffer {
     return this.#sendingLines
   }
 
-  /**
-   * True while lines being sent hold less than half of either limit: the other half is kept for lines waiting, so
-   * that while Redis stalls the buffer still holds the newest lines ('oldest' can evict only lines that wait).
-   */
+  /** True while lines being sent are below both limits, so that more may be taken. */
   mayTake (): boolean {
-    return this.#sendingLines * 2 < this.#limits.maxLines && this.#sendingBytes * 2 < this.#limits.maxBytes
+    return this.#sendingLines < this.#limits.maxLines && this.#sendingBytes < this.#limits.maxBytes
   }
 
   /** False when the buffer is at either limit, so the next line would make it drop. */
   hasRoom (): boolean {
-    return this.length + this.#sendingLines < this.#limits.maxLines && this.#bytes + this.#sendingBytes < this.#limits.maxBytes
+    return this.length < this.#limits.maxLines && this.#bytes < this.#limits.maxBytes
   }
 
   /** True when the buffer holds at most half of either limit. */
   atMostHalfFull (): boolean {
-    return (this.length + this.#sendingLines) * 2 <= this.#limits.maxLines &&
-      (this.#bytes + this.#sendingBytes) * 2 <= this.#limits.maxBytes
+    return this.length * 2 <= this.#limits.maxLines && this.#bytes * 2 <= this.#limits.maxBytes
   }
 
   /** Adds a line at the back. Returns how many lines were dropped to respect the limits (the new one included). */
@@ -72,7 +68,6 @@ export class LineBuffer {
     if (!this.#fits(size)) {
       if (this.#limits.dropPolicy === 'newest') return 1
       while (!this.#fits(size)) {
-        if (this.length === 0) return dropped + 1
         this.#shift()
         dropped++
       }
@@ -84,16 +79,16 @@ export class LineBuffer {
 
   /**
    * Removes and returns up to `max` lines from the front, oldest first, to be sent: they count against the limits
-   * until `settle` is given them. Takes no more than keeps lines being sent within half of either limit, but one
-   * line at least when one waits.
+   * until `settle` is given them. Takes no more than keeps lines being sent within the limits, but one line at least
+   * when one waits.
    */
   take (max: number): Entry[] {
-    // Within half of either limit (see mayTake), but at least one line.
-    let count = Math.min(max, this.length, Math.ceil(this.#limits.maxLines / 2) - this.#sendingLines)
+    // Within the limits (see mayTake), but at least one line.
+    let count = Math.min(max, this.length, this.#limits.maxLines - this.#sendingLines)
     let bytes = 0
     for (let i = 0; i < count; i++) {
       bytes += (this.#items[this.#head + i] as Entry).line.length
-      if (i > 0 && (this.#sendingBytes + bytes) * 2 > this.#limits.maxBytes) {
+      if (i > 0 && this.#sendingBytes + bytes > this.#limits.maxBytes) {
         count = i
         break
       }
@@ -136,8 +131,8 @@ export class LineBuffer {
     } else {
       // Keep the newest lines that fit, scanning from the back, then restore their order.
       const kept: Entry[] = []
-      let lines = this.#sendingLines
-      let bytes = this.#sendingBytes
+      let lines = 0
+      let bytes = 0
       for (let i = all.length - 1; i >= 0; i--) {
         const entry = all[i] as Entry
         const size = entry.line.length
@@ -150,7 +145,7 @@ export class LineBuffer {
         bytes += size
       }
       this.#items = kept.reverse()
-      this.#bytes = bytes - this.#sendingBytes
+      this.#bytes = bytes
     }
     return dropped
   }
@@ -161,8 +156,7 @@ export class LineBuffer {
   }
 
   #fits (size: number): boolean {
-    return this.length + this.#sendingLines + 1 <= this.#limits.maxLines &&
-      this.#bytes + this.#sendingBytes + size <= this.#limits.maxBytes
+    return this.length + 1 <= this.#limits.maxLines && this.#bytes + size <= this.#limits.maxBytes
   }
 
   #shift (): void {

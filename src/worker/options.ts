@@ -54,14 +54,14 @@ export interface RedisLogTransportOptions extends ConnectionOptions {
    */
   batchScript?: boolean
   /**
-   * At most this many lines are held in the worker, waiting for Redis or being sent (in batches not yet answered);
-   * beyond it lines are dropped by `dropPolicy`.
-   * @default 30000
+   * At most this many lines wait in the worker for Redis; beyond it lines are dropped by `dropPolicy`. As many
+   * again may be in batches sent and not yet answered.
+   * @default 10000
    */
   maxBufferedLines?: number
   /**
-   * At most this much line text is held in the worker, waiting or being sent, counted in UTF-16 code units (equal
-   * to bytes for ASCII lines); beyond it lines are dropped by `dropPolicy`.
+   * At most this much line text waits in the worker for Redis, counted in UTF-16 code units (equal to bytes for
+   * ASCII lines); beyond it lines are dropped by `dropPolicy`. As much again may be in batches not yet answered.
    * @default 16777216 (16 MiB)
    */
   maxBufferedBytes?: number
@@ -121,7 +121,7 @@ export const DEFAULT_TRANSPORT_OPTIONS = Object.freeze({
   userIdKey: 'userId',
   maxBatchLines: 1000,
   batchScript: true,
-  maxBufferedLines: 30_000,
+  maxBufferedLines: 10_000,
   maxBufferedBytes: 16 * 1024 * 1024,
   dropPolicy: 'oldest' as DropPolicy,
   closeTimeout: 3000,

@@ -98,7 +98,7 @@ describe('delivery against a live server', () => {
       await lateSub.close()
       await delivery.close()
       expectAccounted(counters)
-      expect(warnings()).toMatch(new RegExp(`cannot publish to Redis at 127.0.0.1:${port}: .*ECONNREFUSED.*Buffering up to 30000 lines`))
+      expect(warnings()).toMatch(new RegExp(`cannot publish to Redis at 127.0.0.1:${port}: .*ECONNREFUSED.*Buffering up to 10000 lines`))
       expect(warnings()).toContain(`connected to Redis at 127.0.0.1:${port} again`)
       // One warning per outage, not one per failed attempt or per line.
       expect(warnings().match(/cannot publish/g)).toHaveLength(1)

@@ -156,6 +156,16 @@ describe('faults, through the worker', () => {
     expect(sub.on('logs:gap')).toHaveLength(stats.published)
   })
 
+  it('a burst through a buffer of 100 lines: the lines that wait for room arrive in order, none dropped', async () => {
+    app = await App.start({ ...FAST, url: server.url, maxBufferedLines: 100, maxBatchLines: 20 })
+    const sub = await subscribe(server.url)
+    const total = 20_000
+    await app.send({ log: total, userId: 'tight' })
+    expect(indices(await sub.waitFor('logs:tight', total, 20_000))).toEqual(range(0, total))
+    const stats = accounted(await app.close())
+    expect(stats).toMatchObject({ received: total, published: total, dropped: 0 })
+  })
+
   it('a subscriber too slow for the server is cut off by Redis; the transport and other viewers are unaffected', async () => {
     await server.stop()
     // A hard limit only, with room enough that the test's own viewer is not cut off on a loaded machine when it

@@ -279,7 +279,7 @@ describe('Sentinel', () => {
       expect(stats.reconnects).toBeGreaterThanOrEqual(1)
       // The outage and its end, each said once on stderr, naming the group (never a server's password).
       expect(stderr.lines()).toEqual([
-        expect.stringMatching(new RegExp(`^redis-log-transport: cannot publish to Redis at Sentinel group "${sentinel.name}": .+\\. Buffering up to 30000 lines until it is back\\.$`)),
+        expect.stringMatching(new RegExp(`^redis-log-transport: cannot publish to Redis at Sentinel group "${sentinel.name}": .+\\. Buffering up to 10000 lines until it is back\\.$`)),
         `redis-log-transport: connected to Redis at Sentinel group "${sentinel.name}" again; publishing resumes.`
       ])
       // The new primary has the history of the lines published to it, the last one included.

@@ -75,7 +75,7 @@ describe('rediss:// against a server without TLS', () => {
     await app.waitForStats((s) => s.errors >= 1, 'a failed handshake')
     expect(accounted(await app.close())).toMatchObject({ received: 5, published: 0 })
     const warnings = app.stderr.split('\n').filter((l) => l.includes('cannot publish'))
-    expect(warnings).toEqual([`redis-log-transport: cannot publish to Redis at 127.0.0.1:${plain.port}: connect ETIMEDOUT (${hint}). Buffering up to 30000 lines until it is back.`])
+    expect(warnings).toEqual([`redis-log-transport: cannot publish to Redis at 127.0.0.1:${plain.port}: connect ETIMEDOUT (${hint}). Buffering up to 10000 lines until it is back.`])
   })
 
   it('subscribe() rejects ready with the same cause', async () => {

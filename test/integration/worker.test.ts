@@ -149,7 +149,7 @@ describe('through the worker thread', () => {
       expect(errors).toEqual([])
       // The outage and its end, each said once on stderr.
       expect(stderr.lines()).toEqual([
-        `redis-log-transport: cannot publish to Redis at 127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}. Buffering up to 30000 lines until it is back.`,
+        `redis-log-transport: cannot publish to Redis at 127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}. Buffering up to 10000 lines until it is back.`,
         `redis-log-transport: connected to Redis at 127.0.0.1:${port} again; publishing resumes.`
       ])
     } finally {

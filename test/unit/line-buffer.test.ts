@@ -79,57 +79,33 @@ describe('LineBuffer', () => {
     expect(lines(q.clear())).toEqual(['a', 'b', 'c'])
   })
 
-  it('counts lines taken to be sent against its limits until their batch is settled', () => {
+  it('lets as many lines as its limits be in flight, apart from those waiting, until their batch is settled', () => {
     const q = new LineBuffer({ maxLines: 3, maxBytes: 10_000, dropPolicy: 'oldest' })
     for (const l of ['a', 'b', 'c']) q.push(entry(l))
     const batch = q.take(2)
-    expect([q.length, q.sending, q.hasRoom()]).toEqual([1, 2, false])
-    // Room for one line in all: the waiting 'c' makes way for 'd'.
-    expect(q.push(entry('d'))).toBe(1)
+    expect([q.length, q.sending, q.hasRoom(), q.mayTake()]).toEqual([1, 2, true, true])
+    // No more than the limit in flight: one more line, though two wait.
+    q.push(entry('d'))
+    expect(lines(q.take(5))).toEqual(['c'])
+    expect(q.mayTake()).toBe(false)
     q.settle(batch)
-    expect([q.sending, q.hasRoom(), q.atMostHalfFull()]).toEqual([0, true, true])
-    // Settled and handed back (the connection was lost): nothing is dropped, in order.
+    expect([q.sending, q.mayTake()]).toEqual([1, true])
+    // Settled and handed back (the connection was lost): in order, ahead of what waits.
     expect(q.requeue(batch)).toBe(0)
     expect(lines(q.clear())).toEqual(['a', 'b', 'd'])
   })
 
-  it('lets lines being sent take at most half of either limit', () => {
-    const q = new LineBuffer({ maxLines: 4, maxBytes: 10_000, dropPolicy: 'oldest' })
-    for (const l of ['a', 'b', 'c', 'd']) q.push(entry(l))
-    expect(q.mayTake()).toBe(true)
-    const batch = q.take(1)
-    expect(q.mayTake()).toBe(true)
-    q.take(1)
-    expect(q.mayTake()).toBe(false)
-    q.settle(batch)
-    expect(q.mayTake()).toBe(true)
-    const bytes = new LineBuffer({ maxLines: 100, maxBytes: 10, dropPolicy: 'oldest' })
-    bytes.push(entry('x'.repeat(5)))
-    bytes.take(1)
-    expect(bytes.mayTake()).toBe(false)
-  })
-
-  it("refuses a new line under 'oldest' when every line it holds is being sent", () => {
-    const q = new LineBuffer({ maxLines: 2, maxBytes: 10_000, dropPolicy: 'oldest' })
-    q.push(entry('a'))
-    q.push(entry('b'))
-    // Half of the limit per take, but at least one line.
-    expect(lines(q.take(2))).toEqual(['a'])
-    const batch = q.take(2)
-    expect(lines(batch)).toEqual(['b'])
-    expect(q.push(entry('c'))).toBe(1)
-    expect(q.length).toBe(0)
-    q.settle(batch)
-    expect(q.push(entry('c'))).toBe(0)
-  })
-
-  it('counts the text of lines being sent against maxBytes', () => {
+  it('counts the text of lines in flight against maxBytes, taking one line at least', () => {
     const q = new LineBuffer({ maxLines: 100, maxBytes: 10, dropPolicy: 'newest' })
-    q.push(entry('x'.repeat(6)))
-    const batch = q.take(1)
-    expect(q.push(entry('y'.repeat(6)))).toBe(1)
-    q.settle(batch)
-    expect(q.push(entry('y'.repeat(6)))).toBe(0)
+    q.push(entry('xxxxxx'))
+    expect(lines(q.take(10))).toEqual(['xxxxxx'])
+    expect(q.mayTake()).toBe(true)
+    q.push(entry('yyyyyy'))
+    q.push(entry('zz'))
+    // 6 in flight: 'yyyyyy' goes although it passes the limit (one at least), 'zz' waits.
+    expect(lines(q.take(10))).toEqual(['yyyyyy'])
+    expect(q.mayTake()).toBe(false)
+    expect(q.length).toBe(1)
   })
 
   it('stays correct across many pushes and takes (compaction)', () => {

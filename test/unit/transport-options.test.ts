@@ -12,7 +12,7 @@ describe('resolveOptions', () => {
       userIdKey: 'userId',
       maxBatchLines: 1000,
       batchScript: true,
-      maxBufferedLines: 30_000,
+      maxBufferedLines: 10_000,
       maxBufferedBytes: 16 * 1024 * 1024,
       dropPolicy: 'oldest',
       closeTimeout: 3000,
