@@ -55,9 +55,13 @@ export class LineBuffer {
     return this.length < this.#limits.maxLines && this.#bytes < this.#limits.maxBytes
   }
 
-  /** True when the buffer holds at most half of either limit. */
+  /**
+   * True when the lines waiting and those in flight together are at most half of either limit: Redis has caught up
+   * (lines merely moved from waiting to in flight do not count as taken).
+   */
   atMostHalfFull (): boolean {
-    return this.length * 2 <= this.#limits.maxLines && this.#bytes * 2 <= this.#limits.maxBytes
+    return (this.length + this.#sendingLines) * 2 <= this.#limits.maxLines &&
+      (this.#bytes + this.#sendingBytes) * 2 <= this.#limits.maxBytes
   }
 
   /** Adds a line at the back. Returns how many lines were dropped to respect the limits (the new one included). */

@@ -88,6 +88,8 @@ describe('LineBuffer', () => {
     q.push(entry('d'))
     expect(lines(q.take(5))).toEqual(['c'])
     expect(q.mayTake()).toBe(false)
+    // One line waits, three are in flight: not caught up.
+    expect(q.atMostHalfFull()).toBe(false)
     q.settle(batch)
     expect([q.sending, q.mayTake()]).toEqual([1, true])
     // Settled and handed back (the connection was lost): in order, ahead of what waits.
