@@ -1,8 +1,8 @@
 'use strict'
 // The benchmark suite (`npm run bench`): starts a private redis-server, runs each scenario with its variants
 // alternated (A B A B ...), and writes the medians to BENCHMARKS.md with the machine, the versions and the command.
-// Options: --runs N (default 5), --only burst,watched,latency,elu,outage,slowlink,cluster,viewer,steady,startup, --quick (1 run, short
-// phases; not for BENCHMARKS.md), --out FILE (default BENCHMARKS.md).
+// Options: --runs N (default 5), --only burst,watched,latency,elu,outage,slowlink,cluster,viewer,steady,rediscost,startup,
+// --quick (1 run, short phases; not for BENCHMARKS.md), --out FILE (default BENCHMARKS.md).
 const { spawn, execFileSync } = require('node:child_process')
 const { writeFileSync, readFileSync } = require('node:fs')
 const os = require('node:os')
@@ -16,7 +16,7 @@ const args = process.argv.slice(2)
 const flag = (name, fallback) => { const i = args.indexOf(name); return i === -1 ? fallback : args[i + 1] }
 const quick = args.includes('--quick')
 const RUNS = quick ? 1 : Number(flag('--runs', '5'))
-const ONLY = flag('--only', 'burst,watched,latency,elu,outage,slowlink,cluster,viewer,steady,startup').split(',')
+const ONLY = flag('--only', 'burst,watched,latency,elu,outage,slowlink,cluster,viewer,steady,rediscost,startup').split(',')
 const OUT = flag('--out', join(__dirname, '..', 'BENCHMARKS.md'))
 const APPS = join(__dirname, 'apps')
 const BURST_LINES = 200_000
@@ -409,7 +409,7 @@ async function steady (server) {
   const lines = quick ? 200_000 : STEADY_LINES
   const variants = [
     ['pino/file', 0, 'burst.js'], ['no-op transport', 0, 'burst.js'], ['redis-log-transport', 2, 'burst.js'],
-    [PIPELINED, 2, 'pipelined-publish.js']
+    ['redis-log-transport, batchScript: false', 2, 'burst.js'], [PIPELINED, 2, 'pipelined-publish.js']
   ]
   const samples = Object.fromEntries(variants.map(([v]) => [v, { wall: [], cpu: [], redisCpuUs: [] }]))
   // Round 0 runs each variant once, uncounted: a variant's first run pays for a cold file cache, and the server's
@@ -449,6 +449,31 @@ async function steady (server) {
     rows: variants.map(([v, publishesPerLine]) => [v, wall(v).toFixed(0), median(samples[v].cpu).toFixed(0),
       v === PIPELINED ? '' : (wall(v) / wall('no-op transport')).toFixed(2), v === PIPELINED ? '' : (wall(v) / wall('pino/file')).toFixed(2),
       publishesPerLine === 0 ? '' : median(samples[v].redisCpuUs).toFixed(2)]),
+    samples
+  }
+}
+
+/**
+ * Where Redis's CPU per line goes (bench/apps/redis-cost.js): the transport's batch script against the same
+ * arguments read by a script that does nothing else, PUBLISH run from Lua, and pipelined PUBLISH.
+ */
+async function redisCost (server) {
+  const samples = []
+  for (let run = 0; run < RUNS; run++) {
+    const { result } = await runNode('redis-cost.js', [server.url, quick ? '100' : '300'])
+    log(`rediscost run ${run + 1}: ${Object.entries(result).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`)
+    samples.push(result)
+  }
+  const ways = Object.keys(samples[0])
+  return {
+    title: 'Redis CPU per line, by what the server does',
+    note: 'The same 1 000 lines of about 150 bytes, each for a job channel and the global channel, sent one call at ' +
+      `a time ${quick ? 100 : 300} times in each way (after 20 uncounted), the private server's \`used_cpu_sys + ` +
+      'used_cpu_user` read before and after each way (bench/apps/redis-cost.js). "Only reads" is the batch call ' +
+      'itself: parsing its arguments and handing them to Lua. "From Lua" is what 2 000 PUBLISH cost when a script ' +
+      'runs them, without arguments to read.',
+    head: ['way', 'Redis CPU µs per line (median)'],
+    rows: ways.map((way) => [way, median(samples.map((x) => x[way])).toFixed(3)]),
     samples
   }
 }
@@ -593,6 +618,9 @@ function targets ({ burst, watched, latency, elu, outage, slowlink, viewer, stea
     const ours = of('redis-log-transport', 'redisCpuUs')
     const pipelined = of(PIPELINED, 'redisCpuUs')
     rows.push(['steady: Redis CPU per line ≤ pipelined PUBLISH\'s', `${ours.toFixed(2)} µs (pipelined ${pipelined.toFixed(2)} µs)`, cell(ours <= pipelined)])
+    const pipelines = of('redis-log-transport, batchScript: false', 'redisCpuUs')
+    // Not a target: its PUBLISH pipelines are the reference's, so the two differ by the noise of the runs.
+    rows.push(['steady: Redis CPU per line with `batchScript: false`, for the record', `${pipelines.toFixed(2)} µs`, ''])
   }
   return rows.length === 0 ? [] : ['## Targets', '', table({ head: ['target', 'this run', ''], rows }), '']
 }
@@ -617,7 +645,7 @@ async function main () {
   const results = []
   const byName = {}
   try {
-    for (const [name, scenario] of Object.entries({ burst, watched, latency, elu, outage, slowlink: slowLink, cluster: scaleOut, viewer, steady, startup })) {
+    for (const [name, scenario] of Object.entries({ burst, watched, latency, elu, outage, slowlink: slowLink, cluster: scaleOut, viewer, steady, rediscost: redisCost, startup })) {
       if (!ONLY.includes(name)) continue
       log(`== ${name}`)
       byName[name] = await scenario(server)
