@@ -155,6 +155,14 @@ export class Viewer extends QueuedSubscription {
       this.#catchUp()
       return
     }
+    // This viewer read past `before` itself (catching up). The follower's entries follow on from its last one only if
+    // they hold it; if not, that one was trimmed before the follower read, and lines after it may have gone too:
+    // reading on from it tells such a gap (see #catchUp).
+    const last = this.last
+    if (compareIds(last, before) > 0 && !entries.some(([id]) => id === last)) {
+      this.#catchUp()
+      return
+    }
     if (skipped && compareIds(this.last, before) === 0) {
       this.queue.push(Notice.gap('behind', this.channel))
       this.#checked = this.last
