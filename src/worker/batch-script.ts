@@ -1,8 +1,9 @@
 /**
  * Pure: a batch as one call of a small Lua script (EVALSHA) that runs PUBLISH, and with history XADD, for every
  * line and channel (and keeps the index of recent jobs): the scripts, the compact arguments a batch becomes (encoded
- * once, see resp-writer.ts), and what the script's reply means for each line. One ioredis command per batch instead of one per PUBLISH is most of the CPU a pipeline costs the worker,
- * and each line crosses the socket once, whatever its number of channels.
+ * once, see resp-writer.ts), and what the script's reply means for each line. One ioredis command per batch instead
+ * of one per PUBLISH is most of the CPU a pipeline costs the worker, and each line crosses the socket once, whatever
+ * its number of channels.
  */
 import { HISTORY_FIELD } from '../shared/history'
 import type { PublishResult } from './batch'
