@@ -61,11 +61,6 @@ export class RespWriter {
     this.#at = headerRoom
   }
 
-  /** Arguments written so far. */
-  get count (): number {
-    return this.#count
-  }
-
   /** Appends a string argument, UTF-8 encoded (a lone surrogate becomes U+FFFD, as in any UTF-8 encoding). */
   string (value: string): void {
     // UTF-8 takes 1 to 3 bytes per UTF-16 code unit; 20 bytes of length and CRLFs.
