@@ -2,14 +2,17 @@
  * `createLogConsole()`: the live console as one `(req, res)` handler, for `node:http` or Express, mounted at any path.
  * It routes by the request path's last segment: `events` is the SSE handler (and `events/jobs` its jobs list), a
  * `*.js` or `*.js.map` file of the built viewer (dist/viewer/) is that file, anything else is the console page, which
- * finds the rest relative to its own address (so it works at `/` and under a prefix, stripped or not).
+ * finds the rest relative to its own address (so it works at `/` and under a prefix, stripped or not), on its own
+ * origin whatever the path (see console-page.ts).
  *
  * Files are served only by name from the viewer directory's listing, never from a path built out of the request.
+ * Every response carries the headers of console-policy.ts; the page, its Content-Security-Policy.
  */
 import { readdir, readFile } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import { warn } from '../shared/report'
+import { commonHeaders, pagePolicy } from './console-policy'
 import { resolveLogConsoleOptions, type LogConsoleOptions } from './options'
 import { createLogStreamHandler } from './sse'
 
@@ -31,10 +34,12 @@ const SCRIPT_LIKE = /\.js(\.map)?$/
 
 /** Creates the console handler. Throws a `TypeError` naming the option when an option is invalid. */
 export function createLogConsole (options: LogConsoleOptions = {}): LogConsole {
-  const { title, stream } = resolveLogConsoleOptions(options)
+  const { title, frameAncestors, stream } = resolveLogConsoleOptions(options)
   const events = createLogStreamHandler(stream)
-  const files = new ViewerFiles(VIEWER_DIR, title)
+  const files = new ViewerFiles(VIEWER_DIR, title, frameAncestors)
+  const headers = Object.entries(commonHeaders(frameAncestors))
   const handler = function logConsole (req: IncomingMessage, res: ServerResponse): void {
+    for (const [name, value] of headers) res.setHeader(name, value as string)
     const segments = (req.url ?? '/').split(/[?#]/, 1)[0]?.split('/') ?? []
     const last = segments.at(-1) ?? ''
     if (last === 'events' || (last === 'jobs' && segments.at(-2) === 'events')) {
@@ -55,8 +60,10 @@ class ViewerFiles {
   #names: Promise<ReadonlySet<string>> | undefined
   readonly #contents = new Map<string, Promise<Buffer>>()
   #missingSaid = false
+  /** The page's Content-Security-Policy, made from the page once it is read (it holds the hashes of its blocks). */
+  #policy = ''
 
-  constructor (readonly dir: string, readonly title: string) {}
+  constructor (readonly dir: string, readonly title: string, readonly frameAncestors: readonly string[]) {}
 
   /** Answers a request for `name` (the path's last segment): a viewer file, or the page. */
   async serve (req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
@@ -86,7 +93,7 @@ class ViewerFiles {
       'Content-Type': !script ? 'text/html; charset=utf-8' : name.endsWith('.map') ? 'application/json; charset=utf-8' : 'text/javascript; charset=utf-8',
       'Content-Length': body.length,
       'Cache-Control': 'no-cache',
-      'X-Content-Type-Options': 'nosniff'
+      ...(script ? {} : { 'Content-Security-Policy': this.#policy })
     })
     res.end(req.method === 'HEAD' ? undefined : body)
   }
@@ -101,9 +108,12 @@ class ViewerFiles {
   async #read (name: string): Promise<Buffer> {
     let content = this.#contents.get(name)
     if (content === undefined) {
-      content = readFile(join(this.dir, name)).then((bytes) => name === PAGE
-        ? Buffer.from(bytes.toString('utf8').replaceAll('{{title}}', escapeHtml(this.title)))
-        : bytes)
+      content = readFile(join(this.dir, name)).then((bytes) => {
+        if (name !== PAGE) return bytes
+        const page = bytes.toString('utf8').replaceAll('{{title}}', escapeHtml(this.title))
+        this.#policy = pagePolicy(page, this.frameAncestors)
+        return Buffer.from(page)
+      })
       content.catch(() => { this.#contents.delete(name) })
       this.#contents.set(name, content)
     }

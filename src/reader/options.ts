@@ -255,23 +255,59 @@ export interface LogConsoleOptions extends LogStreamHandlerOptions {
    * @default 'Logs'
    */
   title?: string
+  /**
+   * Origins, besides the console's own, whose pages may show the console in a frame (its Content-Security-Policy's
+   * `frame-ancestors`), e.g. `['https://admin.example.com']`: for an application that embeds the console in a page
+   * of another origin. Each is a scheme, a host and an optional port, without a path.
+   * @default [] (only the console's own origin may frame it)
+   */
+  frameAncestors?: string[]
 }
 
 /** The console's defaults. */
-export const DEFAULT_LOG_CONSOLE_OPTIONS = Object.freeze({ ...DEFAULT_LOG_STREAM_HANDLER_OPTIONS, title: 'Logs' })
+export const DEFAULT_LOG_CONSOLE_OPTIONS = Object.freeze({
+  ...DEFAULT_LOG_STREAM_HANDLER_OPTIONS,
+  title: 'Logs',
+  frameAncestors: Object.freeze([]) as readonly string[]
+})
 
 /** The console's options checked: its own resolved, the SSE handler's to hand to `createLogStreamHandler`. */
 export interface ResolvedLogConsoleOptions {
   title: string
+  frameAncestors: readonly string[]
   stream: LogStreamHandlerOptions
 }
 
 const CONSOLE_OPTION_NAMES: ReadonlySet<string> = new Set([
-  ...HANDLER_OPTION_NAMES, ...optionNames<Omit<LogConsoleOptions, keyof LogStreamHandlerOptions>>({ title: true })
+  ...HANDLER_OPTION_NAMES, ...optionNames<Omit<LogConsoleOptions, keyof LogStreamHandlerOptions>>({ title: true, frameAncestors: true })
 ])
 
 /** The longest title, in UTF-16 code units. */
 const MAX_TITLE_LENGTH = 200
+
+/** The most origins `frameAncestors` may list. */
+const MAX_FRAME_ANCESTORS = 100
+
+/** What `frameAncestors` must hold, for its error. */
+const ORIGINS = `an array of at most ${MAX_FRAME_ANCESTORS} origins such as \`https://admin.example.com\` (http or https, no path)`
+
+/** True for an http(s) origin written as the URL standard serializes it: `https://host[:port]`, nothing more. */
+function isOrigin (value: unknown): boolean {
+  if (typeof value !== 'string') return false
+  try {
+    const url = new URL(value)
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value
+  } catch {
+    return false
+  }
+}
+
+/** Validates `frameAncestors`: a list of origins, copied. */
+function frameAncestorsOf (value: unknown): readonly string[] {
+  if (value === undefined) return DEFAULT_LOG_CONSOLE_OPTIONS.frameAncestors
+  if (!Array.isArray(value) || value.length > MAX_FRAME_ANCESTORS || !value.every(isOrigin)) fail('frameAncestors', ORIGINS, value)
+  return Object.freeze([...value as string[]])
+}
 
 /**
  * Applies the defaults and validates the console's own options, refusing unknown ones; the SSE handler's are
@@ -280,7 +316,7 @@ const MAX_TITLE_LENGTH = 200
 export function resolveLogConsoleOptions (input: LogConsoleOptions = {}): ResolvedLogConsoleOptions {
   optionsObject(input)
   rejectUnknownKeys(input, CONSOLE_OPTION_NAMES, 'createLogConsole option')
-  const { title = DEFAULT_LOG_CONSOLE_OPTIONS.title, ...stream } = input
+  const { title = DEFAULT_LOG_CONSOLE_OPTIONS.title, frameAncestors, ...stream } = input
   if (typeof title !== 'string' || title.length > MAX_TITLE_LENGTH) fail('title', `a string of at most ${MAX_TITLE_LENGTH} characters`, title)
-  return { title, stream }
+  return { title, frameAncestors: frameAncestorsOf(frameAncestors), stream }
 }
