@@ -61,6 +61,15 @@ function noHistory (channel: string): void {
   process.stderr.write(`redis-log-tail: no history kept for ${channel} (is the transport's \`history\` option on?); showing new lines only\n`)
 }
 
+/** What the transport's notice of lost lines says (its `msg`), on one line. */
+function lostMessage (line: string): string {
+  try {
+    const msg: unknown = (JSON.parse(line) as { msg?: unknown } | null)?.msg
+    if (typeof msg === 'string') return msg.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
+  } catch {}
+  return "the transport's buffer was full and log lines were lost"
+}
+
 async function tail (args: TailArgs, connection: CliConnection): Promise<number> {
   const format: Format = args.pretty ? prettyFormat() : (line) => `${line}\n`
   const keep = createLineFilter({ level: args.level, text: args.grep })
@@ -117,10 +126,11 @@ async function tail (args: TailArgs, connection: CliConnection): Promise<number>
     const subscriptions = await Promise.all(each.map(start))
     // Each job's lines in their order; the jobs' lines interleaved as they come.
     await Promise.all(subscriptions.map(async (subscription) => {
-      for await (const { line, gap } of subscription) {
+      for await (const { line, gap, notice } of subscription) {
         // Said where it happened, whatever the filters keep: lines are missing just before this one.
         if (gap === true) process.stderr.write(`redis-log-tail: lines of ${subscription.channel} are missing here: history trimmed them before they were read\n`)
-        if (keep === undefined || keep(line)) await write(format(line))
+        if (notice !== undefined) process.stderr.write(`redis-log-tail: lines of ${subscription.channel} are missing here: ${lostMessage(line)}\n`)
+        else if (keep === undefined || keep(line)) await write(format(line))
       }
     }))
   } finally {

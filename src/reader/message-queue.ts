@@ -16,6 +16,12 @@ export interface LogMessage {
    * before they were read (a reader slower than the lines, or one resuming from an id since trimmed).
    */
   gap?: true
+  /**
+   * Set on the transport's own notice that lines were lost before this point (`'lost'`): `line` is then that notice,
+   * a warn line with `lost` (how many), `lostFrom`, `lostTo` and `msg`. Only read from history, where only the
+   * transport can mark an entry so: an application's line never has it, whatever it holds.
+   */
+  notice?: 'lost'
 }
 
 export class MessageQueue {

@@ -1,6 +1,7 @@
 /**
  * The events of one SSE stream: each line a viewer queues, as `id:` and `data:` (the filtered-out ones left out),
- * and its notices as `event: status` / `event: gap`, written as fast as the browser takes them.
+ * its notices as `event: status` / `event: gap`, and the transport's own notice of lost lines (read from history)
+ * as an `event: gap` with its id, written as fast as the browser takes them.
  */
 import { onceAny } from '../shared/once-any'
 import type { LineFilter } from './line-filter'
@@ -26,7 +27,8 @@ export async function pump (viewer: Viewer, browser: Browser, filter: LineFilter
       dropped = viewer.dropped
       chunk += event(Notice.gap('dropped', viewer.channel))
     }
-    if (message instanceof Notice || filter === undefined || filter(message.line)) chunk += event(message)
+    // Gaps are never filtered out: they tell what the view lacks.
+    if (message instanceof Notice || message.notice !== undefined || filter === undefined || filter(message.line)) chunk += event(message)
     if (chunk === '') continue
     // Lines that arrive together leave in one chunk.
     if (!corked) {
@@ -44,7 +46,30 @@ export async function pump (viewer: Viewer, browser: Browser, filter: LineFilter
 
 /** One SSE event. pino lines hold no newline, but a carriage return would end an SSE line early. */
 function event (message: LogMessage): string {
+  if (message.notice !== undefined) return lostEvent(message)
   const data = message.line.split(/\r\n|\r|\n/).map((part) => `data: ${part}\n`).join('')
   if (message instanceof Notice) return `event: ${message.event}\n${data}\n`
   return message.id === undefined ? `${data}\n` : `id: ${message.id}\n${data}\n`
+}
+
+/**
+ * The transport's notice of lost lines as a gap event (`reason: 'overflow'`): its words, how many lines, between
+ * which times and when it was said, with the entry's id, so that a browser that resumes after it does not get it
+ * twice.
+ */
+function lostEvent (message: LogMessage): string {
+  let notice: { msg?: unknown, lost?: unknown, lostFrom?: unknown, lostTo?: unknown, time?: unknown } = {}
+  try {
+    const parsed: unknown = JSON.parse(message.line)
+    if (parsed !== null && typeof parsed === 'object') notice = parsed
+  } catch {}
+  const gap = {
+    reason: 'overflow',
+    message: typeof notice.msg === 'string' ? notice.msg : 'log lines were lost: the transport\'s buffer was full',
+    ...(typeof notice.lost === 'number' ? { lost: notice.lost } : {}),
+    ...(typeof notice.lostFrom === 'string' ? { lostFrom: notice.lostFrom } : {}),
+    ...(typeof notice.lostTo === 'string' ? { lostTo: notice.lostTo } : {}),
+    ...(typeof notice.time === 'number' ? { time: notice.time } : {})
+  }
+  return `event: gap\n${message.id === undefined ? '' : `id: ${message.id}\n`}data: ${JSON.stringify(gap)}\n\n`
 }

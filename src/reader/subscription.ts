@@ -5,7 +5,7 @@
  */
 import { usesTls } from '../shared/connection'
 import { explain } from '../shared/errors'
-import { HISTORY_FIELD } from '../shared/history'
+import { HISTORY_FIELD, LOST_NOTICE, NOTICE_FIELD } from '../shared/history'
 import { debug, redact } from '../shared/report'
 import { iterate, MessageQueue, Readiness, type LogMessage } from './message-queue'
 import type { ResolvedSubscribeOptions } from './options'
@@ -80,17 +80,25 @@ export abstract class QueuedSubscription implements LogSubscription {
   }
 
   /**
-   * Queues a history entry of `key`; one without the transport's field (written by something else) is skipped.
-   * `gap`: lines before it were lost to this reader (see LogMessage.gap).
+   * Queues a history entry of `key`; one without the transport's field (written by something else), or a notice of
+   * a kind this reader does not know, is skipped. `gap`: lines before it were lost to this reader (see
+   * LogMessage.gap).
    */
   protected pushEntry (key: string, id: string, fields: readonly string[], gap = false): void {
+    let line: string | undefined
+    let notice: string | undefined
     for (let i = 0; i < fields.length; i += 2) {
-      if (fields[i] === HISTORY_FIELD) {
-        this.queue.push(gap ? { line: fields[i + 1] ?? '', channel: this.channel, id, gap } : { line: fields[i + 1] ?? '', channel: this.channel, id })
-        return
-      }
+      if (fields[i] === HISTORY_FIELD) line = fields[i + 1] ?? ''
+      else if (fields[i] === NOTICE_FIELD) notice = fields[i + 1]
     }
-    debug(this.secrets, 'skipped entry %s of %s: it has no `%s` field', id, key, HISTORY_FIELD)
+    if (line === undefined || (notice !== undefined && notice !== LOST_NOTICE)) {
+      debug(this.secrets, 'skipped entry %s of %s: it has no `%s` field, or is a notice of another kind', id, key, HISTORY_FIELD)
+      return
+    }
+    const message: LogMessage = { line, channel: this.channel, id }
+    if (gap) message.gap = true
+    if (notice !== undefined) message.notice = LOST_NOTICE
+    this.queue.push(message)
   }
 
   abstract close (): Promise<void>

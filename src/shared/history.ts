@@ -59,6 +59,16 @@ const MAX_JOBS = 100_000
 /** The field of a history stream entry that holds the line. */
 export const HISTORY_FIELD = 'line'
 
+/**
+ * The field that marks an entry as the transport's own notice, not an application's line: its value says which
+ * (`'lost'`: lines were dropped; the entry's line tells how many, and when). Only the worker writes stream entries,
+ * and an application's line cannot add a field to its entry, so no logged line can pose as a notice.
+ */
+export const NOTICE_FIELD = 'notice'
+
+/** The kind of notice that tells of lost lines. */
+export const LOST_NOTICE = 'lost'
+
 /** Validates a `history` option (`name` is how errors call it): `false` when off, `true` for the defaults. */
 export function resolveHistory (value: unknown, name = 'history'): ResolvedHistory | false {
   if (value === undefined || value === false) return false

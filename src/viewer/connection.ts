@@ -15,8 +15,12 @@ import { compareIds } from './levels.js'
 /** The connection's state, as the status element shows it. */
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting'
 
-/** What the server said in an `event: gap`. */
-export interface GapEvent { reason?: string, message?: string, [key: string]: unknown }
+/**
+ * What the server said in an `event: gap`: why (`reason`), in words (`message`), and for the transport's notice of
+ * lost lines (`reason: 'overflow'`) how many (`lost`), between which times (`lostFrom`, `lostTo`) and when it was
+ * said (`time`, ms).
+ */
+export interface GapEvent { reason?: string, message?: string, lost?: number, time?: number, [key: string]: unknown }
 
 /** What the connection reports. */
 export interface ConnectionEvents {
@@ -159,7 +163,15 @@ export class LogConnection {
     })
     source.addEventListener('gap', (event) => {
       if (!current()) return
-      this.on.gap(parseGap((event as MessageEvent).data))
+      const gap = parseGap((event as MessageEvent).data)
+      // The transport's notice of lost lines is a history entry: it comes with its id, and is resumed after like a
+      // line. (Other gaps have none: the event's lastEventId is then the last line's.)
+      const id = (event as MessageEvent).lastEventId
+      if (gap.reason === 'overflow' && id !== '') {
+        if (this.#lastId !== undefined && compareIds(id, this.#lastId) <= 0) return // told already
+        this.#lastId = id
+      }
+      this.on.gap(gap)
     })
     source.onerror = () => {
       if (!current()) return

@@ -5,8 +5,8 @@
  */
 import { marker, summarize, type Item } from './format.js'
 
-/** A line from the stream, or a marker the viewer adds. */
-export type Arrival = { id: string | undefined, data: string } | { marker: string }
+/** A line from the stream, or a marker the viewer adds (`at`: the time it tells of, ms; else when it arrived). */
+export type Arrival = { id: string | undefined, data: string } | { marker: string, at?: number }
 
 /** How long a frame may spend parsing arrived lines; the rest waits for the next frame. */
 const FRAME_BUDGET_MS = 8
@@ -52,7 +52,7 @@ export class Feed {
     // The clock is read every 64 lines: reading it for each would cost more than the budget saves.
     while (at < inbox.length && (at % 64 !== 0 || performance.now() - started < FRAME_BUDGET_MS)) {
       const arrival = inbox[at++] as Arrival
-      batch.push('marker' in arrival ? marker(++this.#seq, arrival.marker, Date.now()) : summarize(++this.#seq, arrival.data, arrival.id))
+      batch.push('marker' in arrival ? marker(++this.#seq, arrival.marker, arrival.at ?? Date.now()) : summarize(++this.#seq, arrival.data, arrival.id))
     }
     this.#inbox = at === inbox.length ? [] : inbox.slice(at)
     if (this.#inbox.length > 0) this.#schedule()

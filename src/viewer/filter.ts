@@ -9,7 +9,7 @@ import type { Item } from './format.js'
 export interface ViewFilter {
   /** Why the box's text is not a usable expression; the filter then keeps every line. */
   error?: string
-  /** True to show the item. Markers and the transport's loss notices are always shown: they tell what the list lacks. */
+  /** True to show the item. Markers are always shown: they tell what the list lacks. */
   keeps: (item: Item) => boolean
   /** The [start, end) ranges of `text` to highlight. */
   matches: (text: string) => Array<[number, number]>
@@ -44,7 +44,7 @@ export function createViewFilter (text: string, minLevel: number): ViewFilter {
   const error = matcher !== undefined && 'error' in matcher ? matcher.error : undefined
   const usable = matcher !== undefined && !('error' in matcher) ? matcher : undefined
   const keeps = (item: Item): boolean => {
-    if (item.kind === 'marker' || item.lossNotice === true) return true
+    if (item.kind === 'marker') return true
     if (item.level !== undefined && item.level < minLevel) return false
     return usable === undefined || usable.test(item.text)
   }

@@ -27,8 +27,6 @@ export interface Item {
   level?: number
   /** What the Filter box searches: level name, job, message and the compact fields. */
   text: string
-  /** The transport's own notice of lost lines: drawn as a marker. */
-  lossNotice?: boolean
   /** When the viewer added a marker (ms). */
   at?: number
 }
@@ -132,11 +130,13 @@ export function summarize (seq: number, line: string, id: string | undefined): I
   const item: Item = { seq, kind: 'line', line, text: `${d.levelName} ${d.job} ${d.msg} ${fieldsText(d.fields)}` }
   if (id !== undefined) item.id = id
   if (d.level !== undefined) item.level = d.level
-  if (d.object?.name === 'redis-log-transport' && typeof d.object.lost === 'number') item.lossNotice = true
   return item
 }
 
-/** What the marker of a server's `event: gap` says. */
+/**
+ * What the marker of a server's `event: gap` says. Markers come only from such events (or from the viewer itself):
+ * a line, whatever it holds, is drawn as a line.
+ */
 export function gapMessage (reason: unknown, message: unknown): string {
   const why = typeof message === 'string' && message !== '' ? message : 'the stream could not resume exactly'
   return `Lines missing${typeof reason === 'string' ? ` (${reason})` : ''}: ${why}`

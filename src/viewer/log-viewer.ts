@@ -174,7 +174,7 @@ export class LogViewerElement extends HTMLElement {
       line: (id, data) => { this.#feed.push({ id, data }) },
       state: (state) => { this.#setStatus(state) },
       gap: (gap) => {
-        this.#feed.push({ marker: gapMessage(gap.reason, gap.message) })
+        this.#feed.push(typeof gap.time === 'number' ? { marker: gapMessage(gap.reason, gap.message), at: gap.time } : { marker: gapMessage(gap.reason, gap.message) })
         this.dispatchEvent(new CustomEvent<GapEvent>('gap', { detail: gap, bubbles: true, composed: true }))
       },
       lost: (message) => { this.#feed.push({ marker: message }) }
@@ -199,7 +199,7 @@ export class LogViewerElement extends HTMLElement {
     this.#store.add(items)
     let found: Item | undefined
     for (const item of items) {
-      if (item.kind === 'marker' || item.lossNotice === true) this.#gaps.push(item)
+      if (item.kind === 'marker') this.#gaps.push(item)
       if (this.#openAt?.check(item) === true) found = item
     }
     this.#list.append(this.#filter.all ? items : items.filter(this.#filter.keeps))

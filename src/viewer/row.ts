@@ -107,17 +107,15 @@ function details (d: Described, line: string, filter: ViewFilter, copied: string
 }
 
 function markerRow (item: Item, context: RowContext): HTMLElement {
-  const notice = item.lossNotice === true ? describe(item.line) : undefined
-  const message = notice?.msg ?? item.line
-  const head = el('div', 'head', el('span', 'marker-icon', '⚠'), timeElement(notice?.time ?? item.at),
-    el('span', 'msg', marked(message, context.filter)), ...copyLink(item, context))
-  head.title = message
+  const head = el('div', 'head', el('span', 'marker-icon', '⚠'), timeElement(item.at),
+    el('span', 'msg', marked(item.line, context.filter)))
+  head.title = item.line
   return el('div', 'row marker', head)
 }
 
 /** The element of `item`'s row. */
 export function renderRow (item: Item, context: RowContext): HTMLElement {
-  const row = item.kind === 'marker' || item.lossNotice === true ? markerRow(item, context) : lineRow(item, context)
+  const row = item.kind === 'marker' ? markerRow(item, context) : lineRow(item, context)
   row.dataset.seq = String(item.seq)
   row.setAttribute('role', 'listitem')
   if (item.id !== undefined) row.dataset.id = item.id

@@ -4,7 +4,7 @@
  * what their replies mean for each line. The publisher sends the commands, on one connection or split per cluster node, and hands the
  * replies back here.
  */
-import { HISTORY_FIELD, historyKey, jobsIndexKey, type ResolvedHistory } from '../shared/history'
+import { HISTORY_FIELD, historyKey, jobsIndexKey, NOTICE_FIELD, type ResolvedHistory } from '../shared/history'
 import { isRetryable, type PublishResult } from './batch'
 import type { Entry } from './route'
 
@@ -38,18 +38,20 @@ export interface PlanOptions {
 /**
  * The commands of a batch: for each line and channel, its XADD (with history) then its PUBLISH; then one EXPIRE per
  * history stream written, and the jobs index's commands (`now`: the worker's clock, in ms, the jobs' score). A
- * channel's commands keep the batch's order.
+ * channel's commands keep the batch's order. `notice`: the batch is the transport's notice of that kind (see
+ * NOTICE_FIELD), which its stream entries say, and which leaves the jobs index alone (it is no job's line).
  */
-export function planBatch (batch: readonly Entry[], options: PlanOptions, now: number): PlannedCommand[] {
+export function planBatch (batch: readonly Entry[], options: PlanOptions, now: number, notice?: string): PlannedCommand[] {
   const { history, sharded, globalChannel } = options
   const publish = sharded ? 'spublish' : 'publish'
   const commands: PlannedCommand[] = []
   const kept = new Map<string, string>()
+  const marks = notice === undefined ? [] : [NOTICE_FIELD, notice]
   batch.forEach((entry, index) => {
     for (const channel of entry.channels) {
       if (history !== false) {
         const key = historyKey(history, channel)
-        commands.push({ entry: index, channel, kind: 'history', args: ['xadd', key, 'MAXLEN', '~', history.maxLen, '*', HISTORY_FIELD, entry.line], key })
+        commands.push({ entry: index, channel, kind: 'history', args: ['xadd', key, 'MAXLEN', '~', history.maxLen, '*', HISTORY_FIELD, entry.line, ...marks], key })
         kept.set(key, channel)
       }
       commands.push({ entry: index, channel, kind: 'publish', args: [publish, channel, entry.line], key: sharded ? channel : undefined })
@@ -60,7 +62,7 @@ export function planBatch (batch: readonly Entry[], options: PlanOptions, now: n
       const ttl = channel === globalChannel ? history.globalTtl : history.jobTtl
       commands.push({ entry: -1, channel, kind: 'expire', args: ['expire', key, ttl], key })
     }
-    indexJobs(commands, kept, history, options, now)
+    if (notice === undefined) indexJobs(commands, kept, history, options, now)
   }
   return commands
 }

@@ -10,6 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { DropCause } from '../shared/stats'
+import { LOST_NOTICE } from '../shared/history'
 import { debug } from '../shared/report'
 import type { Accounting } from './accounting'
 import type { PublishResult } from './batch'
@@ -226,13 +227,14 @@ export class Delivery {
 
   /**
    * Publishes one warn-level line on the global channel saying how many lines were lost and when, so that a live
-   * viewer sees the gap. It is not counted: it is the transport's line, not the application's.
+   * viewer sees the gap; its history entry says it is the transport's notice, which readers show as a gap. It is
+   * not counted: it is the transport's line, not the application's.
    */
   async #publishLossNotice (): Promise<void> {
     const gap = this.#notices.take(Date.now()) as Gap
     const channel = this.#options.globalChannel
     if (channel === false) return
-    const result = await this.#publisher.publish([{ line: gapNotice(gap, Date.now()), channels: [channel] }])
+    const result = await this.#publisher.publishNotice({ line: gapNotice(gap, Date.now()), channels: [channel] }, LOST_NOTICE)
     if (result.published > 0) return
     if (result.rejected > 0) debug(this.#secrets, 'Redis refused the notice of %d lost lines', gap.lost)
     else {

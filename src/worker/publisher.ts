@@ -117,7 +117,21 @@ export class Publisher {
       this.#useScript = false
       debug(this.#secrets, 'the server refused the publishing script (%s); using PUBLISH pipelines', refused.message)
     }
-    const commands = planBatch(batch, this.#options, Date.now())
+    return await this.#publishWithPipeline(batch)
+  }
+
+  /**
+   * Publishes the transport's own notice of kind `notice` (see NOTICE_FIELD): as a line on its channels, and in
+   * their history streams as an entry that says it is a notice. Notices are rare (one a second at most): they go as
+   * a pipeline of their own, never in the batch script. Never rejects.
+   */
+  async publishNotice (notice: Entry, kind: string): Promise<PublishResult> {
+    return await this.#publishWithPipeline([notice], kind)
+  }
+
+  /** The batch as a pipeline of plain commands (one per node in a cluster). */
+  async #publishWithPipeline (batch: readonly Entry[], notice?: string): Promise<PublishResult> {
+    const commands = planBatch(batch, this.#options, Date.now(), notice)
     const replies = this.#client instanceof Cluster
       ? await this.#sendPerNode(this.#client, commands)
       : await this.#send(commands)
