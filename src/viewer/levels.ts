@@ -30,6 +30,9 @@ export function levelOfValue (value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : levelNumber(value)
 }
 
+/** A history entry id as Redis makes them: milliseconds, a dash, a sequence number. */
+export const HISTORY_ID = /^\d{1,20}-\d{1,20}$/
+
 /** Orders two Redis stream ids (`ms-seq`): negative when `a` is older. Ids that do not parse compare as equal. */
 export function compareIds (a: string, b: string): number {
   const [am, as] = a.split('-')

@@ -10,7 +10,7 @@ import { Feed } from './feed.js'
 import { createViewFilter, type ViewFilter } from './filter.js'
 import { gapMessage, type Item } from './format.js'
 import { showCounts, showFilterError, showGaps, showPending, showStatus } from './indicators.js'
-import { levelNumber } from './levels.js'
+import { HISTORY_ID, levelNumber } from './levels.js'
 import { OpenAt } from './open-at.js'
 import { renderRow } from './row.js'
 import { CopiedNote, onListClick } from './row-actions.js'
@@ -164,7 +164,10 @@ export class LogViewerElement extends HTMLElement {
     this.#applyFilter()
     const src = this.getAttribute('src')
     if (src === null) return
-    const from = this.getAttribute('from') ?? ''
+    // A link's `from` is shown back only when it is a history id: a link cannot put words of its own in the note.
+    const asked = this.getAttribute('from') ?? ''
+    const from = HISTORY_ID.test(asked) ? asked : ''
+    if (asked !== from) this.#showNote("The link's line is not a line id: showing the latest lines.")
     if (from !== '') {
       this.#openAt = new OpenAt(from, () => { this.#fromMissing(from) })
       this.#list.following = false
@@ -218,9 +221,13 @@ export class LogViewerElement extends HTMLElement {
   }
 
   #fromMissing (id: string): void {
-    this.#parts.note.textContent = `Line ${id} is not in this view's history any more (it may have expired): showing the lines after it.`
-    this.#parts.note.hidden = false
+    this.#showNote(`Line ${id} is not in this view's history any more (it may have expired): showing the lines after it.`)
     this.#list.jumpToLatest()
+  }
+
+  #showNote (text: string): void {
+    this.#parts.note.textContent = text
+    this.#parts.note.hidden = false
   }
 
   #applyFilter (): void {

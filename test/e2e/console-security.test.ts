@@ -176,6 +176,22 @@ describe('the console against an attacker, in Chromium', () => {
     await page.close()
   })
 
+  it("a link's parameters cannot put words of their own in the console's notes", async () => {
+    const logs = await consoleServer()
+    const { page } = await newPage()
+    const words = 'Your session expired: sign in again at evil.example'
+    await page.goto(`${logs.base}/?job=job_secret&line=${encodeURIComponent(`1-0 ${words}`)}`)
+    await waitFor(async () => (await shownMessages(page)).includes('the secret line'), 'the job\'s lines')
+    const note = await page.evaluate(() => {
+      const root = document.querySelector('log-viewer')?.shadowRoot
+      const element = root?.querySelector<HTMLElement>('.note')
+      return element === null || element === undefined || element.hidden ? null : element.textContent
+    })
+    expect(note).toBe("The link's line is not a line id: showing the latest lines.")
+    expect(await page.evaluate(() => document.body.innerText + (document.querySelector('log-viewer')?.shadowRoot?.textContent ?? ''))).not.toContain('evil.example')
+    await page.close()
+  })
+
   /** The rows the viewer draws as markers, and its gaps button, by their text. */
   async function markers (page: Page): Promise<{ rows: string[], gaps: string | null }> {
     return await page.evaluate(() => {
